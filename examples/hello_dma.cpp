@@ -1,0 +1,35 @@
+// Allocates DMA buffers, views them as one scatter-gather list and checks what
+// was written through the views: the ownership model of spdkcpp in a few lines.
+#include <spdkcpp/dma_buf.hpp>
+#include <spdkcpp/io_vec.hpp>
+
+#include <cstdlib>
+#include <vector>
+
+int main() {
+    std::vector<spdkcpp::DmaBuf> bufs;
+    for (int i = 0; i < 4; ++i) {
+        auto buf = spdkcpp::DmaBuf::alloc_zeroed(4096, 4096);
+        if (!buf) {
+            fmt::print(stderr, "hello_dma: {}\n", buf.error());
+            return EXIT_FAILURE;
+        }
+        buf->fill(std::byte(i + 1));
+        bufs.push_back(std::move(*buf));
+    }
+    // The buffers themselves are the iovec array SPDK's readv/writev take.
+    const auto iovs = spdkcpp::as_iovecs(bufs);
+    for (std::size_t i = 0; i < iovs.size(); ++i) {
+        const auto *bytes = static_cast<const unsigned char *>(iovs[i].iov_base);
+        if (bytes[0] != i + 1 || bytes[iovs[i].iov_len - 1] != i + 1) {
+            fmt::print(stderr, "hello_dma: buffer {} holds the wrong bytes\n", i);
+            return EXIT_FAILURE;
+        }
+    }
+    fmt::print("hello_dma: verified {} buffers, {} bytes in one scatter-gather list\n", iovs.size(),
+               spdkcpp::total_size(iovs));
+    // A request the allocator cannot meet is an error value, not a crash.
+    auto bad = spdkcpp::DmaBuf::alloc(4096, 3);
+    fmt::print("hello_dma: alloc(4096, 3) -> {}\n", bad.error());
+    return EXIT_SUCCESS;
+}

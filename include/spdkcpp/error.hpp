@@ -1,0 +1,216 @@
+// One error model: SPDK's errno-style return codes become a typed Error carried in
+// std::expected. Nothing here throws.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace spdkcpp {
+
+enum class ErrorKind : std::uint8_t {
+    InvalidParameter,
+    OutOfMemory,
+    BdevNotFound,
+    BdevUnregisterFailed,
+    NotSupported,
+    WrongThread,
+    Closed,
+    IoFailed,
+    Cancelled,
+    AlreadyExists,
+    Busy,
+    PermissionDenied,
+    Other,
+};
+
+constexpr std::string_view to_string(ErrorKind kind) noexcept {
+    switch (kind) {
+        case ErrorKind::InvalidParameter:
+            return "invalid parameter";
+        case ErrorKind::OutOfMemory:
+            return "out of memory";
+        case ErrorKind::BdevNotFound:
+            return "bdev not found";
+        case ErrorKind::BdevUnregisterFailed:
+            return "bdev unregister failed";
+        case ErrorKind::NotSupported:
+            return "not supported";
+        case ErrorKind::WrongThread:
+            return "wrong thread";
+        case ErrorKind::Closed:
+            return "closed";
+        case ErrorKind::IoFailed:
+            return "I/O failed";
+        case ErrorKind::Cancelled:
+            return "cancelled";
+        case ErrorKind::AlreadyExists:
+            return "already exists";
+        case ErrorKind::Busy:
+            return "busy";
+        case ErrorKind::PermissionDenied:
+            return "permission denied";
+        case ErrorKind::Other:
+            break;
+    }
+    return "error";
+}
+
+// The kind an errno value stands for when nothing more specific is known.
+constexpr ErrorKind kind_of_errno(int code) noexcept {
+    switch (code < 0 ? -code : code) {
+        case EINVAL:
+        case ERANGE:
+        case EFAULT:
+            return ErrorKind::InvalidParameter;
+        case ENOMEM:
+        case ENOSPC:
+            return ErrorKind::OutOfMemory;
+        case ENODEV:
+        case ENOENT:
+            return ErrorKind::BdevNotFound;
+        case ENOTSUP:
+        case ENOSYS:
+            return ErrorKind::NotSupported;
+        case EIO:
+            return ErrorKind::IoFailed;
+        case ECANCELED:
+            return ErrorKind::Cancelled;
+        case EEXIST:
+            return ErrorKind::AlreadyExists;
+        case EBUSY:
+        case EAGAIN:
+            return ErrorKind::Busy;
+        case EPERM:
+        case EACCES:
+        case EBADF:
+            return ErrorKind::PermissionDenied;
+        case EPIPE:
+            return ErrorKind::Closed;
+        default:
+            return ErrorKind::Other;
+    }
+}
+
+// The errno value that stands for a kind, for errors made without one.
+constexpr int errno_of_kind(ErrorKind kind) noexcept {
+    switch (kind) {
+        case ErrorKind::InvalidParameter:
+            return EINVAL;
+        case ErrorKind::OutOfMemory:
+            return ENOMEM;
+        case ErrorKind::BdevNotFound:
+            return ENODEV;
+        case ErrorKind::BdevUnregisterFailed:
+            return EBUSY;
+        case ErrorKind::NotSupported:
+            return ENOTSUP;
+        case ErrorKind::WrongThread:
+            return EXDEV;
+        case ErrorKind::Closed:
+            return EBADF;
+        case ErrorKind::IoFailed:
+            return EIO;
+        case ErrorKind::Cancelled:
+            return ECANCELED;
+        case ErrorKind::AlreadyExists:
+            return EEXIST;
+        case ErrorKind::Busy:
+            return EBUSY;
+        case ErrorKind::PermissionDenied:
+            return EPERM;
+        case ErrorKind::Other:
+            break;
+    }
+    return EIO;
+}
+
+class Error {
+  public:
+    // code: a positive errno value.
+    Error(ErrorKind kind, int code, std::string context = {}) noexcept
+        : code_(code < 0 ? -code : code), kind_(kind), context_(std::move(context)) {}
+
+    explicit Error(ErrorKind kind, std::string context = {}) noexcept
+        : Error(kind, errno_of_kind(kind), std::move(context)) {}
+
+    // From an SPDK return code, -E or E alike.
+    static Error from_errno(int code, std::string context = {}) noexcept {
+        return {kind_of_errno(code), code, std::move(context)};
+    }
+
+    [[nodiscard]] int code() const noexcept { return code_; }
+    [[nodiscard]] ErrorKind kind() const noexcept { return kind_; }
+    [[nodiscard]] const std::string &context() const noexcept { return context_; }
+
+    [[nodiscard]] std::error_code error_code() const noexcept {
+        return {code_, std::generic_category()};
+    }
+    operator std::error_code() const noexcept { return error_code(); }  // NOLINT: by design
+
+    // "bdev not found: no bdev named 'x' (No such device)"
+    [[nodiscard]] std::string message() const {
+        std::string out(to_string(kind_));
+        if (!context_.empty()) {
+            out += ": ";
+            out += context_;
+        }
+        out += " (";
+        out += std::generic_category().message(code_);
+        out += ')';
+        return out;
+    }
+
+    friend bool operator==(const Error &a, const Error &b) noexcept {
+        return a.code_ == b.code_ && a.kind_ == b.kind_;
+    }
+    friend bool operator==(const Error &e, ErrorKind kind) noexcept { return e.kind_ == kind; }
+
+  private:
+    int code_;
+    ErrorKind kind_;
+    std::string context_;
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+// `return fail(ErrorKind::InvalidParameter, "...")` from a function returning Result.
+inline std::unexpected<Error> fail(ErrorKind kind, std::string context = {}) {
+    return std::unexpected<Error>(std::in_place, kind, std::move(context));
+}
+
+inline std::unexpected<Error> fail(Error error) {
+    return std::unexpected<Error>(std::move(error));
+}
+
+// An SPDK return code (0 for success, -E or E for failure) as a Result.
+inline Result<void> check(int rc, std::string context = {}) {
+    if (rc == 0) {
+        return {};
+    }
+    return std::unexpected<Error>(Error::from_errno(rc, std::move(context)));
+}
+
+}  // namespace spdkcpp
+
+template <>
+struct fmt::formatter<spdkcpp::ErrorKind> : fmt::formatter<std::string_view> {
+    auto format(spdkcpp::ErrorKind kind, format_context &ctx) const {
+        return fmt::formatter<std::string_view>::format(spdkcpp::to_string(kind), ctx);
+    }
+};
+
+template <>
+struct fmt::formatter<spdkcpp::Error> : fmt::formatter<std::string_view> {
+    auto format(const spdkcpp::Error &error, format_context &ctx) const {
+        return fmt::formatter<std::string_view>::format(error.message(), ctx);
+    }
+};

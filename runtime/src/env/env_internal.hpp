@@ -1,0 +1,14 @@
+// Internal interface of the embedded env, shared by the runtime's libraries.
+#pragma once
+
+#include <cstdint>
+
+namespace spdk_embedded {
+
+// True when spdk_env_init was told not to use hugepages.
+bool env_no_huge();
+
+// Records the core the calling OS thread runs for (SPDK_ENV_LCORE_ID_ANY for none).
+void set_current_core(uint32_t core);
+
+}  // namespace spdk_embedded

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package that the build, the tests, the tools and the
+# benchmarks need. Idempotent, and quick when everything is already there.
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkgconf git
+    clang-format clang-tidy valgrind
+    libfmt-dev liburing-dev nlohmann-json3-dev libcli11-dev
+    libgtest-dev libgmock-dev googletest libbenchmark-dev
+    fio
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]})); then
+    sudo=""
+    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+    echo "setup: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
