@@ -1,0 +1,10 @@
+# spdkcpp_expect_run(name RC code MATCH regex COMMAND cmd... [LABELS l...]): a test
+# that a command exits with `code` and prints something matching `regex`.
+function(spdkcpp_expect_run name)
+    cmake_parse_arguments(arg "" "RC;MATCH" "COMMAND;LABELS" ${ARGN})
+    add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} "-DCMD=${arg_COMMAND}" -DRC=${arg_RC}
+        "-DMATCH=${arg_MATCH}" -P ${PROJECT_SOURCE_DIR}/tests/expect_run.cmake)
+    if(arg_LABELS)
+        set_tests_properties(${name} PROPERTIES LABELS "${arg_LABELS}")
+    endif()
+endfunction()

@@ -1,0 +1,211 @@
+// App: runs a main task inside SPDK's app framework (spdk_app_start/stop).
+//
+//   int main(int argc, char **argv) {
+//       auto app = spdkcpp::App::from_args(argc, argv, "my_app");
+//       if (!app) return 1;
+//       return app->run(my_main());   // Task<Result<void>>, Task<int> or Task<void>
+//   }
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "spdk/event.h"
+#include "spdk/log.h"
+#include "spdkcpp/error.hpp"
+#include "spdkcpp/task.hpp"
+
+namespace spdkcpp {
+
+// An application-specific command-line flag, parsed along with SPDK's own.
+struct AppFlag {
+    char letter;
+    const char *arg_name;  // null for a flag without an argument
+    const char *help;
+    std::function<Result<void>(std::string_view)> apply;
+};
+
+struct AppOptions {
+    std::string name = "spdkcpp";
+    std::string core_mask;         // SPDK's default when empty
+    std::string json_config_file;  // an SPDK JSON config file
+    std::string json_config;       // or an SPDK JSON config held in memory
+    std::optional<int> mem_size_mb;
+    bool no_huge = false;
+    bool no_pci = true;
+    // Runs on SIGINT/SIGTERM instead of SPDK's default (stopping the app at once);
+    // the main task is then expected to wind down and finish.
+    std::function<void()> on_shutdown;
+};
+
+class App {
+  public:
+    explicit App(AppOptions options) : options_(std::move(options)) {
+        opts_.opts_size = sizeof(opts_);
+        spdk_app_opts_init(&opts_, sizeof(opts_));
+        apply();
+    }
+    App(const App &) = delete;
+    App &operator=(const App &) = delete;
+    App(App &&) = delete;
+    App &operator=(App &&) = delete;
+    ~App() = default;
+
+    // SPDK's common command-line options (-m, -c/--json, -s, --no-huge, -L, ...)
+    // plus the application's own flags. InvalidParameter after printing usage for
+    // a bad command line; Cancelled for -h (usage printed).
+    static Result<std::unique_ptr<App>> from_args(int argc, char **argv, const std::string &name,
+                                                  std::vector<AppFlag> flags = {}) {
+        AppOptions options;
+        options.name = name;
+        auto app = std::make_unique<App>(std::move(options));
+        app->flags_ = std::move(flags);
+        std::string getopt;
+        for (const AppFlag &f : app->flags_) {
+            getopt += f.letter;
+            if (f.arg_name != nullptr) {
+                getopt += ':';
+            }
+        }
+        // spdk_app_parse_args' callbacks take no context: point them at this app
+        // for the duration of the call.
+        parsing() = app.get();
+        const auto rc =
+            spdk_app_parse_args(argc, argv, &app->opts_, getopt.empty() ? nullptr : getopt.c_str(),
+                                nullptr, &App::parse_flag, &App::print_flags);
+        parsing() = nullptr;
+        switch (rc) {
+            case SPDK_APP_PARSE_ARGS_SUCCESS:
+                return app;
+            case SPDK_APP_PARSE_ARGS_HELP:
+                return fail(ErrorKind::Cancelled, "help requested");
+            default:
+                return fail(ErrorKind::InvalidParameter, "bad command line");
+        }
+    }
+
+    [[nodiscard]] spdk_app_opts &raw_options() noexcept { return opts_; }
+    [[nodiscard]] AppOptions &options() noexcept { return options_; }
+
+    // Starts the framework, runs main on the app thread and stops the framework
+    // when main finishes. Returns the process exit code: for Task<int> the task's
+    // value, for Task<Result<U>> 0 or 1 (the error is logged), for Task<void> 0;
+    // non-zero when the framework cannot start (bad core mask, bad config).
+    template <typename T>
+    int run(Task<T> main) {
+        apply();
+        Run<T> run{std::move(main), 0};
+        running() = this;
+        const int rc = spdk_app_start(&opts_, &Run<T>::start, &run);
+        running() = nullptr;
+        spdk_app_fini();
+        if (rc < 0) {
+            return EXIT_FAILURE;
+        }
+        return rc;
+    }
+
+  private:
+    template <typename T>
+    struct Run {
+        Task<T> task;
+        int exit_code;
+
+        static void start(void *arg) {
+            auto *self = static_cast<Run *>(arg);
+            auto &promise = self->task.handle().promise();
+            promise.notify = &Run::finished;
+            promise.notify_ctx = self;
+            promise.started = true;
+            self->task.handle().resume();
+        }
+
+        static void finished(void *arg) {
+            auto *self = static_cast<Run *>(arg);
+            auto &promise = self->task.handle().promise();
+            if constexpr (std::is_same_v<T, int>) {
+                self->exit_code = *promise.value;
+            } else if constexpr (!std::is_void_v<T>) {
+                if (!*promise.value) {
+                    const std::string text = promise.value->error().message();
+                    SPDK_ERRLOG("%s\n", text.c_str());
+                    self->exit_code = EXIT_FAILURE;
+                }
+            }
+            spdk_app_stop(self->exit_code);
+        }
+    };
+
+    // The App inside spdk_app_start, for SPDK's context-free shutdown callback.
+    static App *&running() noexcept {
+        static App *app = nullptr;
+        return app;
+    }
+
+    static void shutdown() {
+        if (App *app = running(); app != nullptr && app->options_.on_shutdown) {
+            app->options_.on_shutdown();
+        }
+    }
+
+    static App *&parsing() noexcept {
+        static App *app = nullptr;
+        return app;
+    }
+
+    static int parse_flag(int letter, char *arg) {
+        for (const AppFlag &f : parsing()->flags_) {
+            if (f.letter == letter) {
+                auto r = f.apply(arg != nullptr ? std::string_view(arg) : std::string_view());
+                if (!r) {
+                    fprintf(stderr, "-%c: %s\n", letter, r.error().message().c_str());
+                    return -EINVAL;
+                }
+                return 0;
+            }
+        }
+        return -EINVAL;
+    }
+
+    static void print_flags() {
+        for (const AppFlag &f : parsing()->flags_) {
+            fprintf(stderr, " -%c %-18s %s\n", f.letter, f.arg_name != nullptr ? f.arg_name : "",
+                    f.help);
+        }
+    }
+
+    void apply() {
+        opts_.name = options_.name.c_str();
+        if (!options_.core_mask.empty()) {
+            opts_.reactor_mask = options_.core_mask.c_str();
+        }
+        if (!options_.json_config_file.empty()) {
+            opts_.json_config_file = options_.json_config_file.c_str();
+        }
+        if (!options_.json_config.empty()) {
+            opts_.json_data = options_.json_config.data();
+            opts_.json_data_size = options_.json_config.size();
+        }
+        if (options_.mem_size_mb) {
+            opts_.mem_size = *options_.mem_size_mb;
+        }
+        // Flags only add to what the command line (from_args) may have set.
+        opts_.no_huge = opts_.no_huge || options_.no_huge;
+        opts_.no_pci = opts_.no_pci || options_.no_pci;
+        opts_.shutdown_cb = options_.on_shutdown ? &App::shutdown : nullptr;
+    }
+
+    AppOptions options_;  // owns the strings opts_ points into
+    std::vector<AppFlag> flags_;
+    spdk_app_opts opts_{};
+};
+
+}  // namespace spdkcpp

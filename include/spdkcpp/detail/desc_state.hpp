@@ -1,0 +1,122 @@
+// The shared state behind a BdevDesc, and the protocol that closes the descriptor
+// exactly once, on the thread that opened it, after its last I/O completed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "spdk/bdev.h"
+#include "spdk/log.h"
+#include "spdk/thread.h"
+
+namespace spdkcpp::detail {
+
+struct DescState {
+    // One word holds the I/O count and the lifecycle flags, so that "last I/O
+    // done" and "close requested" can never both miss each other.
+    static constexpr uint64_t kCount = 0xffff'ffffULL;
+    static constexpr uint64_t kClosing = 1ULL << 32;    // no new I/O; close when idle
+    static constexpr uint64_t kClosed = 1ULL << 33;     // the close has been claimed
+    static constexpr uint64_t kDone = 1ULL << 34;       // spdk_bdev_close has run
+    static constexpr uint64_t kOwnerGone = 1ULL << 35;  // the BdevDesc was dropped
+
+    spdk_bdev_desc *desc = nullptr;
+    spdk_bdev *bdev = nullptr;
+    spdk_thread *thread = nullptr;  // the opener: SPDK closes a descriptor there
+    uint32_t block_size = 0;
+    uint64_t num_blocks = 0;
+    uint64_t buf_align = 1;
+    bool writable = false;
+    std::atomic<uint64_t> word{0};
+
+    // The user's event handler, type-erased; null for none.
+    void (*on_event)(void *handler, spdk_bdev_event_type type, spdk_bdev *bdev) = nullptr;
+    void (*drop_handler)(void *handler) noexcept = nullptr;
+    void *handler = nullptr;
+
+    DescState() = default;
+    DescState(const DescState &) = delete;
+    DescState &operator=(const DescState &) = delete;
+    ~DescState() {
+        if (drop_handler != nullptr) {
+            drop_handler(handler);
+        }
+    }
+
+    [[nodiscard]] bool closing() const noexcept {
+        return (word.load(std::memory_order_acquire) & kClosing) != 0;
+    }
+
+    // Counts an I/O in; false when the descriptor is closing.
+    bool io_begin() noexcept {
+        const uint64_t old = word.fetch_add(1, std::memory_order_acq_rel);
+        if ((old & kClosing) != 0) {
+            io_end();
+            return false;
+        }
+        return true;
+    }
+
+    // Counts an I/O out. The state may be gone when this returns.
+    void io_end() noexcept {
+        const uint64_t now = word.fetch_sub(1, std::memory_order_acq_rel) - 1;
+        if ((now & (kCount | kClosing | kClosed)) == kClosing) {
+            try_close();
+        }
+    }
+
+    // Asks for the close (owner dropped, or the bdev is going away).
+    void request_close(bool owner_gone) noexcept {
+        const uint64_t flags = kClosing | (owner_gone ? kOwnerGone : 0);
+        const uint64_t old = word.fetch_or(flags, std::memory_order_acq_rel);
+        if (owner_gone && (old & kDone) != 0) {
+            delete this;
+            return;
+        }
+        try_close();
+    }
+
+    void try_close() noexcept {
+        uint64_t v = word.load(std::memory_order_acquire);
+        while ((v & (kCount | kClosing | kClosed)) == kClosing) {
+            if (word.compare_exchange_weak(v, v | kClosed, std::memory_order_acq_rel)) {
+                close_on_opener();
+                return;
+            }
+        }
+    }
+
+    void close_on_opener() noexcept {
+        if (spdk_get_thread() == thread) {
+            close_now();
+            return;
+        }
+        const int rc = spdk_thread_send_msg(
+            thread, [](void *arg) { static_cast<DescState *>(arg)->close_now(); }, this);
+        if (rc != 0) {
+            SPDK_ERRLOG("bdev descriptor leaked: cannot reach its opener thread (%d)\n", rc);
+        }
+    }
+
+    void close_now() noexcept {
+        spdk_bdev_close(desc);
+        const uint64_t old = word.fetch_or(kDone, std::memory_order_acq_rel);
+        if ((old & kOwnerGone) != 0) {
+            delete this;
+        }
+    }
+
+    static void event_cb(spdk_bdev_event_type type, spdk_bdev *bdev, void *ctx) {
+        auto *self = static_cast<DescState *>(ctx);
+        if (self->on_event != nullptr) {
+            self->on_event(self->handler, type, bdev);
+        }
+        // The bdev is going away: close once the I/O in flight is done, or its
+        // unregistration would wait for us forever.
+        if (type == SPDK_BDEV_EVENT_REMOVE) {
+            self->request_close(false);
+        }
+    }
+};
+
+}  // namespace spdkcpp::detail

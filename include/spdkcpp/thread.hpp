@@ -1,0 +1,129 @@
+// SPDK threads: ThreadRef (a non-owning handle) and Thread (the RAII owner).
+//
+// An spdk_thread is a lightweight scheduling context, not an OS thread: a reactor
+// (or a test driver) polls it. Work reaches a thread as messages, run in order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "spdk/thread.h"
+#include "spdkcpp/core_mask.hpp"
+#include "spdkcpp/detail/packed_callable.hpp"
+#include "spdkcpp/error.hpp"
+
+namespace spdkcpp {
+
+class ThreadRef {
+  public:
+    constexpr ThreadRef() noexcept = default;
+    explicit constexpr ThreadRef(spdk_thread *thread) noexcept : thread_(thread) {}
+
+    // The spdk_thread running the caller; empty outside any.
+    static ThreadRef current() noexcept { return ThreadRef(spdk_get_thread()); }
+
+    [[nodiscard]] explicit operator bool() const noexcept { return thread_ != nullptr; }
+    [[nodiscard]] bool is_current() const noexcept { return thread_ == spdk_get_thread(); }
+    [[nodiscard]] std::string_view name() const noexcept {
+        return thread_ != nullptr ? spdk_thread_get_name(thread_) : std::string_view{};
+    }
+    [[nodiscard]] std::uint64_t id() const noexcept {
+        return thread_ != nullptr ? spdk_thread_get_id(thread_) : 0;
+    }
+    [[nodiscard]] spdk_thread *raw() const noexcept { return thread_; }
+
+    // Runs fn() on this thread, after the messages already queued to it. fn may be
+    // move-only; one that fits in a pointer (say, a lambda capturing one pointer)
+    // is sent without allocating. Errors: Closed when the thread has exited,
+    // OutOfMemory when its message queue is full.
+    template <typename F>
+    requires std::is_invocable_v < std::decay_t<F>
+    & > Result<void> send(F &&fn) const {
+        using Fn = std::decay_t<F>;
+        if (thread_ == nullptr) {
+            return fail(ErrorKind::InvalidParameter, "send to an empty ThreadRef");
+        }
+        void *ctx = detail::pack(std::forward<F>(fn));
+        if (!detail::packed_ok<Fn>(ctx)) {
+            return fail(ErrorKind::OutOfMemory, "cannot allocate a message");
+        }
+        const int rc = spdk_thread_send_msg(thread_, &detail::run_packed<Fn>, ctx);
+        if (rc != 0) {
+            detail::drop_packed<Fn>(ctx);
+            return fail(rc == -EIO ? Error(ErrorKind::Closed, EIO, "thread has exited")
+                                   : Error::from_errno(rc, "spdk_thread_send_msg"));
+        }
+        return {};
+    }
+
+    friend bool operator==(ThreadRef a, ThreadRef b) noexcept = default;
+
+  private:
+    spdk_thread *thread_ = nullptr;
+};
+
+// Owns an spdk_thread. Dropping the owner asks the thread to exit (through a
+// message, so it finishes what is queued first) and returns at once; whoever
+// polls the thread (a reactor, a test driver) destroys it once it has exited.
+class Thread {
+  public:
+    Thread() noexcept = default;
+    Thread(const Thread &) = delete;
+    Thread &operator=(const Thread &) = delete;
+    Thread(Thread &&other) noexcept : ref_(std::exchange(other.ref_, {})) {}
+    Thread &operator=(Thread &&other) noexcept {
+        if (this != &other) {
+            reset();
+            ref_ = std::exchange(other.ref_, {});
+        }
+        return *this;
+    }
+    ~Thread() { reset(); }
+
+    // cores: where reactors may run the thread; all cores when empty.
+    static Result<Thread> create(const std::string &name, const CoreMask *cores = nullptr) {
+        spdk_thread *t =
+            spdk_thread_create(name.c_str(), cores != nullptr ? cores->raw() : nullptr);
+        if (t == nullptr) {
+            return fail(ErrorKind::OutOfMemory, "cannot create thread '" + name + "'");
+        }
+        return Thread(ThreadRef(t));
+    }
+
+    [[nodiscard]] ThreadRef ref() const noexcept { return ref_; }
+    [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(ref_); }
+    [[nodiscard]] std::string_view name() const noexcept { return ref_.name(); }
+    [[nodiscard]] std::uint64_t id() const noexcept { return ref_.id(); }
+
+    template <typename F>
+    Result<void> send(F &&fn) const {
+        return ref_.send(std::forward<F>(fn));
+    }
+
+    // Asks the thread to exit now; the owner becomes empty.
+    Result<void> exit() {
+        if (!ref_) {
+            return fail(ErrorKind::Closed, "thread already released");
+        }
+        ThreadRef t = std::exchange(ref_, {});
+        if (t.is_current()) {
+            return check(spdk_thread_exit(t.raw()), "spdk_thread_exit");
+        }
+        return t.send([] { spdk_thread_exit(spdk_get_thread()); });
+    }
+
+  private:
+    explicit Thread(ThreadRef ref) noexcept : ref_(ref) {}
+    void reset() noexcept {
+        if (ref_) {
+            (void)exit();
+        }
+    }
+
+    ThreadRef ref_;
+};
+
+}  // namespace spdkcpp

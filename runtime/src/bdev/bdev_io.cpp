@@ -1,0 +1,1436 @@
+// The bdev I/O path: channels, the spdk_bdev_io pool and caches, submission,
+// completion, io_wait, data buffers and statistics.
+//
+// Submit: check the request, take an spdk_bdev_io from the thread's cache (the pool
+// behind it only when the cache is empty and nobody waits), fill it in, call the
+// module's submit_request with in_submit_request set. Complete: a completion made
+// while in_submit_request is set is queued on the thread's MgmtChannel and run by
+// one drain message per batch; any other completion runs the user's callback at
+// once (it is on the submitting thread, in the module's own context). Nothing on
+// this path allocates or locks while the cache has entries.
+#include <sys/mman.h>
+
+#include <cstring>
+#include <new>
+
+#include "bdev/bdev_internal.hpp"
+#include "spdk/env.h"
+#include "spdk/likely.h"
+#include "spdk/log.h"
+#include "spdk/string.h"
+
+namespace spdk_embedded::bdev {
+namespace {
+
+// ---- the pool --------------------------------------------------------------------
+
+spdk_bdev_io *pool_get() {
+    Manager &m = manager();
+    std::lock_guard guard(m.pool_lock);
+    spdk_bdev_io *io = m.free_list;
+    if (io != nullptr) {
+        m.free_list = STAILQ_NEXT(io, internal.buf_link);
+    } else if (m.next_unused < m.pool_size) {
+        io = reinterpret_cast<spdk_bdev_io *>(m.pool_mem + m.io_size * m.next_unused++);
+    } else {
+        return nullptr;
+    }
+    m.pool_free--;
+    return io;
+}
+
+void pool_put(spdk_bdev_io *io) {
+    Manager &m = manager();
+    std::lock_guard guard(m.pool_lock);
+    STAILQ_NEXT(io, internal.buf_link) = m.free_list;
+    m.free_list = io;
+    m.pool_free++;
+}
+
+// ---- per-thread cache --------------------------------------------------------------
+
+inline spdk_bdev_io *get_io(MgmtChannel *m) {
+    spdk_bdev_io *io = m->cache_head;
+    if (spdk_likely(io != nullptr)) {
+        m->cache_head = STAILQ_NEXT(io, internal.buf_link);
+        m->cache_count--;
+        return io;
+    }
+    // Waiters go first: a new request must not overtake them.
+    if (!TAILQ_EMPTY(&m->io_wait_queue)) {
+        return nullptr;
+    }
+    return pool_get();
+}
+
+// ---- deferred work ---------------------------------------------------------------
+
+void drain(MgmtChannel *m);
+
+void drain_msg(void *ctx) {
+    drain(static_cast<MgmtChannel *>(ctx));
+}
+
+int drain_poller(void *ctx) {
+    auto *m = static_cast<MgmtChannel *>(ctx);
+    spdk_poller_unregister(&m->backup_poller);
+    drain(m);
+    return SPDK_POLLER_BUSY;
+}
+
+// Makes sure drain() runs soon on m's thread (the current thread).
+inline void kick(MgmtChannel *m) {
+    if (m->drain_pending) {
+        return;
+    }
+    m->drain_pending = true;
+    if (spdk_unlikely(spdk_thread_send_msg(m->thread, drain_msg, m) != 0)) {
+        // The message queue is full: a poller does it instead.
+        if (m->backup_poller == nullptr) {
+            m->backup_poller = spdk_poller_register(drain_poller, m, 0);
+        }
+        if (m->backup_poller == nullptr) {
+            SPDK_ERRLOG("cannot schedule bdev completions on thread %s\n",
+                        spdk_thread_get_name(m->thread));
+        }
+    }
+}
+
+inline void defer(MgmtChannel *m, spdk_bdev_io *io) {
+    STAILQ_INSERT_TAIL(&m->deferred, io, internal.link);
+    kick(m);
+}
+
+inline void submit(spdk_bdev_io *io) {
+    io->internal.in_submit_request = 1;
+    io->bdev->fn_table->submit_request(io->internal.ch->module_ch, io);
+    io->internal.in_submit_request = 0;
+}
+
+// ---- statistics ------------------------------------------------------------------
+
+inline void account(uint64_t ticks, uint64_t &sum, uint64_t &max, uint64_t &min) {
+    sum += ticks;
+    if (ticks > max) {
+        max = ticks;
+    }
+    if (ticks < min) {
+        min = ticks;
+    }
+}
+
+inline void update_stat(spdk_bdev_channel *ch, const spdk_bdev_io *io) {
+    const uint64_t ticks = spdk_get_ticks() - io->internal.submit_tsc;
+    const uint64_t bytes = io->u.bdev.num_blocks * io->bdev->blocklen;
+    spdk_bdev_io_stat &s = ch->stat;
+    switch (io->type) {
+        case SPDK_BDEV_IO_TYPE_READ:
+            s.bytes_read += bytes;
+            s.num_read_ops++;
+            account(ticks, s.read_latency_ticks, s.max_read_latency_ticks,
+                    s.min_read_latency_ticks);
+            break;
+        case SPDK_BDEV_IO_TYPE_WRITE:
+            s.bytes_written += bytes;
+            s.num_write_ops++;
+            account(ticks, s.write_latency_ticks, s.max_write_latency_ticks,
+                    s.min_write_latency_ticks);
+            break;
+        case SPDK_BDEV_IO_TYPE_UNMAP:
+            s.bytes_unmapped += bytes;
+            s.num_unmap_ops++;
+            account(ticks, s.unmap_latency_ticks, s.max_unmap_latency_ticks,
+                    s.min_unmap_latency_ticks);
+            break;
+        case SPDK_BDEV_IO_TYPE_COPY:
+            s.bytes_copied += bytes;
+            s.num_copy_ops++;
+            account(ticks, s.copy_latency_ticks, s.max_copy_latency_ticks,
+                    s.min_copy_latency_ticks);
+            break;
+        default:
+            break;
+    }
+}
+
+// ---- write zeroes on bdevs without it ----------------------------------------------
+
+// Submits the next piece of an emulated write zeroes as an ordinary write of the
+// zero buffer, repeated over the child iovecs.
+void submit_zero_chunk(spdk_bdev_io *io) {
+    const uint32_t blocklen = io->bdev->blocklen;
+    const uint64_t max_bytes = SPDK_BDEV_IO_NUM_CHILD_IOV * kZeroBufferSize;
+    uint64_t blocks = io->internal.split.remaining_num_blocks;
+    if (blocks * blocklen > max_bytes) {
+        blocks = max_bytes / blocklen > 0 ? max_bytes / blocklen : 1;
+    }
+    uint64_t bytes = blocks * blocklen;
+    int iovcnt = 0;
+    while (bytes > 0 && iovcnt < SPDK_BDEV_IO_NUM_CHILD_IOV) {
+        const uint64_t piece = bytes < kZeroBufferSize ? bytes : kZeroBufferSize;
+        io->child_iov[iovcnt].iov_base = manager().zero_buffer;
+        io->child_iov[iovcnt].iov_len = piece;
+        bytes -= piece;
+        ++iovcnt;
+    }
+    io->type = SPDK_BDEV_IO_TYPE_WRITE;
+    io->u.bdev.iovs = io->child_iov;
+    io->u.bdev.iovcnt = iovcnt;
+    io->u.bdev.offset_blocks = io->internal.split.current_offset_blocks;
+    io->u.bdev.num_blocks = blocks;
+    io->internal.split.current_offset_blocks += blocks;
+    io->internal.split.remaining_num_blocks -= blocks;
+    submit(io);
+}
+
+// ---- completion ------------------------------------------------------------------
+
+// Runs what follows a module's completion, outside of any submit call, on the
+// submitting thread.
+void finish_io(spdk_bdev_io *io) {
+    spdk_bdev_channel *ch = io->internal.ch;
+    const int8_t status = io->internal.status;
+    if (spdk_unlikely(status == SPDK_BDEV_IO_STATUS_NOMEM)) {
+        // The module lacked resources: parked and submitted again by the next drain.
+        io->internal.status = SPDK_BDEV_IO_STATUS_PENDING;
+        io->num_retries++;
+        STAILQ_INSERT_TAIL(&ch->mgmt->nomem_retry, io, internal.link);
+        kick(ch->mgmt);
+        return;
+    }
+    if (spdk_unlikely(io->internal.emulated_write_zeroes)) {
+        if (status == SPDK_BDEV_IO_STATUS_SUCCESS && io->internal.split.remaining_num_blocks > 0) {
+            io->internal.status = SPDK_BDEV_IO_STATUS_PENDING;
+            submit_zero_chunk(io);
+            return;
+        }
+        io->internal.emulated_write_zeroes = 0;
+        io->type = SPDK_BDEV_IO_TYPE_WRITE_ZEROES;
+        io->u.bdev.iovs = nullptr;
+        io->u.bdev.iovcnt = 0;
+        io->u.bdev.offset_blocks = io->internal.split.orig_offset_blocks;
+        io->u.bdev.num_blocks = io->internal.split.orig_num_blocks;
+    }
+    ch->io_outstanding--;
+    if (spdk_likely(status == SPDK_BDEV_IO_STATUS_SUCCESS)) {
+        update_stat(ch, io);
+    }
+    io->internal.cb(io, status == SPDK_BDEV_IO_STATUS_SUCCESS, io->internal.caller_ctx);
+}
+
+void finish_io_msg(void *ctx) {
+    finish_io(static_cast<spdk_bdev_io *>(ctx));
+}
+
+void drain(MgmtChannel *m) {
+    m->drain_pending = false;
+    // Only this batch: completions deferred by the callbacks below form the next
+    // one, so that other messages of the thread are not starved.
+    STAILQ_HEAD(, spdk_bdev_io) batch = STAILQ_HEAD_INITIALIZER(batch);
+    STAILQ_CONCAT(&batch, &m->deferred);
+    while (!STAILQ_EMPTY(&batch)) {
+        spdk_bdev_io *io = STAILQ_FIRST(&batch);
+        STAILQ_REMOVE_HEAD(&batch, internal.link);
+        finish_io(io);
+    }
+    if (spdk_unlikely(!STAILQ_EMPTY(&m->nomem_retry))) {
+        STAILQ_CONCAT(&batch, &m->nomem_retry);
+        while (!STAILQ_EMPTY(&batch)) {
+            spdk_bdev_io *io = STAILQ_FIRST(&batch);
+            STAILQ_REMOVE_HEAD(&batch, internal.link);
+            submit(io);
+        }
+    }
+}
+
+// ---- submission helpers ----------------------------------------------------------
+
+inline bool valid_blocks(const spdk_bdev *bdev, uint64_t offset_blocks, uint64_t num_blocks) {
+    const uint64_t end = offset_blocks + num_blocks;
+    return end >= offset_blocks && end <= bdev->blockcnt;
+}
+
+// Non-zero when the byte offset or length is not a whole number of blocks.
+inline uint64_t bytes_to_blocks(const spdk_bdev *bdev, uint64_t offset, uint64_t nbytes,
+                                uint64_t *offset_blocks, uint64_t *num_blocks) {
+    const uint32_t block_size = bdev->blocklen;
+    if (spdk_likely(spdk_u32_is_pow2(block_size))) {
+        const uint32_t shift = spdk_u32log2(block_size);
+        *offset_blocks = offset >> shift;
+        *num_blocks = nbytes >> shift;
+        return (offset | nbytes) & (block_size - 1);
+    }
+    *offset_blocks = offset / block_size;
+    *num_blocks = nbytes / block_size;
+    return (offset % block_size) | (nbytes % block_size);
+}
+
+// Takes and fills an spdk_bdev_io; nullptr when none is free on this thread.
+inline spdk_bdev_io *new_io(spdk_bdev_desc *desc, spdk_io_channel *io_ch, uint8_t type,
+                            uint64_t offset_blocks, uint64_t num_blocks,
+                            spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    spdk_bdev_channel *ch = bdev_channel(io_ch);
+    spdk_bdev_io *io = get_io(ch->mgmt);
+    if (spdk_unlikely(io == nullptr)) {
+        return nullptr;
+    }
+    spdk_bdev *bdev = desc->bdev;
+    io->bdev = bdev;
+    io->type = type;
+    io->num_retries = 0;
+    io->internal.ch = ch;
+    io->internal.desc = desc;
+    io->internal.cb = cb;
+    io->internal.caller_ctx = cb_arg;
+    io->internal.status = SPDK_BDEV_IO_STATUS_PENDING;
+    io->internal.in_submit_request = 0;
+    io->internal.has_buf = 0;
+    io->internal.emulated_write_zeroes = 0;
+    io->internal.submit_tsc = spdk_get_ticks();
+    io->u.bdev.offset_blocks = offset_blocks;
+    io->u.bdev.num_blocks = num_blocks;
+    io->u.bdev.md_buf = nullptr;
+    io->u.bdev.memory_domain = nullptr;
+    io->u.bdev.memory_domain_ctx = nullptr;
+    io->u.bdev.accel_sequence = nullptr;
+    io->u.bdev.fused_iovs = nullptr;
+    io->u.bdev.fused_iovcnt = 0;
+    io->u.bdev.dif_check_flags = bdev->dif_check_flags;
+    ch->io_outstanding++;
+    return io;
+}
+
+inline void set_single_buf(spdk_bdev_io *io, void *buf) {
+    io->iov.iov_base = buf;
+    io->iov.iov_len = io->u.bdev.num_blocks * io->bdev->blocklen;
+    io->u.bdev.iovs = &io->iov;
+    io->u.bdev.iovcnt = 1;
+}
+
+// Completes io successfully without the module (e.g. an empty unmap).
+inline void complete_here(spdk_bdev_io *io) {
+    io->internal.status = SPDK_BDEV_IO_STATUS_SUCCESS;
+    defer(io->internal.ch->mgmt, io);
+}
+
+int check_md(spdk_bdev_desc *desc, void *md) {
+    if (md != nullptr && !spdk_bdev_is_md_separate(desc->bdev)) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int check_ext_opts(const spdk_bdev_ext_io_opts *opts) {
+    if (opts == nullptr) {
+        return 0;
+    }
+    if (opts->size == 0 || opts->size > sizeof(*opts)) {
+        SPDK_ERRLOG("spdk_bdev_ext_io_opts: bad size %zu\n", opts->size);
+        return -EINVAL;
+    }
+    if (opts->size > offsetof(spdk_bdev_ext_io_opts, memory_domain) &&
+        opts->memory_domain != nullptr) {
+        SPDK_ERRLOG("memory domains are not supported by the embedded runtime\n");
+        return -EINVAL;
+    }
+    if (opts->size > offsetof(spdk_bdev_ext_io_opts, accel_sequence) &&
+        opts->accel_sequence != nullptr) {
+        SPDK_ERRLOG("accel sequences are not supported by the embedded runtime\n");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void *ext_md(const spdk_bdev_ext_io_opts *opts) {
+    if (opts == nullptr || opts->size <= offsetof(spdk_bdev_ext_io_opts, metadata)) {
+        return nullptr;
+    }
+    return opts->metadata;
+}
+
+int readv_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
+                 void *md, uint64_t offset_blocks, uint64_t num_blocks,
+                 spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    if (spdk_unlikely(!valid_blocks(desc->bdev, offset_blocks, num_blocks))) {
+        return -EINVAL;
+    }
+    spdk_bdev_io *io =
+        new_io(desc, ch, SPDK_BDEV_IO_TYPE_READ, offset_blocks, num_blocks, cb, cb_arg);
+    if (spdk_unlikely(io == nullptr)) {
+        return -ENOMEM;
+    }
+    if (iov == nullptr) {
+        set_single_buf(io, buf);
+    } else {
+        io->u.bdev.iovs = iov;
+        io->u.bdev.iovcnt = iovcnt;
+    }
+    io->u.bdev.md_buf = md;
+    submit(io);
+    return 0;
+}
+
+int writev_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
+                  void *md, uint64_t offset_blocks, uint64_t num_blocks,
+                  spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    if (spdk_unlikely(!desc->write)) {
+        return -EBADF;
+    }
+    if (spdk_unlikely(!valid_blocks(desc->bdev, offset_blocks, num_blocks))) {
+        return -EINVAL;
+    }
+    spdk_bdev_io *io =
+        new_io(desc, ch, SPDK_BDEV_IO_TYPE_WRITE, offset_blocks, num_blocks, cb, cb_arg);
+    if (spdk_unlikely(io == nullptr)) {
+        return -ENOMEM;
+    }
+    if (iov == nullptr) {
+        set_single_buf(io, buf);
+    } else {
+        io->u.bdev.iovs = iov;
+        io->u.bdev.iovcnt = iovcnt;
+    }
+    io->u.bdev.md_buf = md;
+    submit(io);
+    return 0;
+}
+
+int comparev_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
+                    uint64_t offset_blocks, uint64_t num_blocks, spdk_bdev_io_completion_cb cb,
+                    void *cb_arg) {
+    if (!valid_blocks(desc->bdev, offset_blocks, num_blocks)) {
+        return -EINVAL;
+    }
+    if (!spdk_bdev_io_type_supported(desc->bdev, SPDK_BDEV_IO_TYPE_COMPARE)) {
+        return -ENOTSUP;
+    }
+    spdk_bdev_io *io =
+        new_io(desc, ch, SPDK_BDEV_IO_TYPE_COMPARE, offset_blocks, num_blocks, cb, cb_arg);
+    if (io == nullptr) {
+        return -ENOMEM;
+    }
+    if (iov == nullptr) {
+        set_single_buf(io, buf);
+    } else {
+        io->u.bdev.iovs = iov;
+        io->u.bdev.iovcnt = iovcnt;
+    }
+    submit(io);
+    return 0;
+}
+
+// ---- data buffers for spdk_bdev_io_get_buf --------------------------------------------
+
+constexpr size_t kSmallBufSize = SPDK_BDEV_SMALL_BUF_MAX_SIZE;
+constexpr size_t kLargeBufSize = SPDK_BDEV_LARGE_BUF_MAX_SIZE;
+constexpr size_t kBufAlign = 4096;
+
+void *take_buf(MgmtChannel *m, size_t len) {
+    const bool small = len <= kSmallBufSize;
+    void **list = small ? &m->small_bufs : &m->large_bufs;
+    if (*list != nullptr) {
+        void *buf = *list;
+        *list = *static_cast<void **>(buf);
+        return buf;
+    }
+    uint32_t &allocated = small ? m->small_allocated : m->large_allocated;
+    const uint32_t cap = small ? kSmallBufsPerThread : kLargeBufsPerThread;
+    if (allocated >= cap) {
+        return nullptr;
+    }
+    void *buf = spdk_dma_malloc(small ? kSmallBufSize : kLargeBufSize, kBufAlign, nullptr);
+    if (buf != nullptr) {
+        allocated++;
+    }
+    return buf;
+}
+
+void give_buf(spdk_bdev_io *io, void *buf, uint64_t len) {
+    io->internal.has_buf = 1;
+    io->internal.buf.ptr = buf;
+    io->iov.iov_base = buf;
+    io->iov.iov_len = len;
+    io->u.bdev.iovs = &io->iov;
+    io->u.bdev.iovcnt = 1;
+    io->internal.get_buf_cb(io->internal.ch->module_ch, io, true);
+}
+
+void put_buf(MgmtChannel *m, spdk_bdev_io *io) {
+    void *buf = io->internal.buf.ptr;
+    void **list = io->internal.buf.len <= kSmallBufSize ? &m->small_bufs : &m->large_bufs;
+    *static_cast<void **>(buf) = *list;
+    *list = buf;
+    io->internal.has_buf = 0;
+    io->internal.buf.ptr = nullptr;
+    // Serve waiters in order, as long as buffers can be found.
+    while (!STAILQ_EMPTY(&m->buf_waiters)) {
+        spdk_bdev_io *waiter = STAILQ_FIRST(&m->buf_waiters);
+        void *next = take_buf(m, waiter->internal.buf.len);
+        if (next == nullptr) {
+            break;
+        }
+        STAILQ_REMOVE_HEAD(&m->buf_waiters, internal.link);
+        give_buf(waiter, next, waiter->internal.buf.len);
+    }
+}
+
+void free_buf_list(void *list) {
+    while (list != nullptr) {
+        void *next = *static_cast<void **>(list);
+        spdk_dma_free(list);
+        list = next;
+    }
+}
+
+void add_stat(spdk_bdev_io_stat *total, const spdk_bdev_io_stat *add) {
+    spdk_bdev_add_io_stat(total, const_cast<spdk_bdev_io_stat *>(add));
+}
+
+// spdk_bdev_get_device_stat: one walk over the bdev's channels.
+struct DeviceStatWalk {
+    spdk_bdev *bdev;
+    spdk_bdev_io_stat *stat;
+    spdk_bdev_reset_stat_mode mode;
+    spdk_bdev_get_device_stat_cb cb;
+    void *cb_arg;
+};
+
+void device_stat_channel(spdk_io_channel_iter *i) {
+    auto *walk = static_cast<DeviceStatWalk *>(spdk_io_channel_iter_get_ctx(i));
+    spdk_bdev_channel *ch = bdev_channel(spdk_io_channel_iter_get_channel(i));
+    add_stat(walk->stat, &ch->stat);
+    spdk_bdev_reset_io_stat(&ch->stat, walk->mode);
+    spdk_for_each_channel_continue(i, 0);
+}
+
+void device_stat_done(spdk_io_channel_iter *i, int status) {
+    auto *walk = static_cast<DeviceStatWalk *>(spdk_io_channel_iter_get_ctx(i));
+    walk->cb(walk->bdev, walk->stat, walk->cb_arg, status);
+    delete walk;
+}
+
+}  // namespace
+
+// ---- pool and channels (bdev_internal.hpp) -----------------------------------------
+
+int pool_create(uint32_t pool_size, size_t ctx_size) {
+    Manager &m = manager();
+    std::lock_guard guard(m.pool_lock);
+    const size_t io_size = SPDK_ALIGN_CEIL(sizeof(spdk_bdev_io) + ctx_size, SPDK_CACHE_LINE_SIZE);
+    const size_t bytes = io_size * pool_size;
+    // Reserved, not committed: pages are touched only as slots are first used.
+    void *mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED) {
+        return -ENOMEM;
+    }
+    m.pool_mem = static_cast<uint8_t *>(mem);
+    m.pool_bytes = bytes;
+    m.io_size = io_size;
+    m.pool_size = pool_size;
+    m.next_unused = 0;
+    m.pool_free = pool_size;
+    m.free_list = nullptr;
+    return 0;
+}
+
+void pool_destroy() {
+    Manager &m = manager();
+    std::lock_guard guard(m.pool_lock);
+    if (m.pool_mem == nullptr) {
+        return;
+    }
+    if (m.pool_free != m.pool_size) {
+        SPDK_ERRLOG("%" PRIu32 " spdk_bdev_io were not returned to the pool\n",
+                    m.pool_size - m.pool_free);
+    }
+    munmap(m.pool_mem, m.pool_bytes);
+    m.pool_mem = nullptr;
+    m.pool_bytes = 0;
+    m.pool_size = 0;
+    m.pool_free = 0;
+    m.next_unused = 0;
+    m.free_list = nullptr;
+}
+
+void stat_init(spdk_bdev_io_stat *stat) {
+    std::memset(stat, 0, sizeof(*stat));
+    stat->min_read_latency_ticks = UINT64_MAX;
+    stat->min_write_latency_ticks = UINT64_MAX;
+    stat->min_unmap_latency_ticks = UINT64_MAX;
+    stat->min_copy_latency_ticks = UINT64_MAX;
+    stat->ticks_rate = spdk_get_ticks_hz();
+}
+
+int mgmt_channel_create(void * /*io_device*/, void *ctx_buf) {
+    auto *m = static_cast<MgmtChannel *>(ctx_buf);
+    std::memset(m, 0, sizeof(*m));
+    m->thread = spdk_get_thread();
+    TAILQ_INIT(&m->io_wait_queue);
+    STAILQ_INIT(&m->deferred);
+    STAILQ_INIT(&m->nomem_retry);
+    STAILQ_INIT(&m->buf_waiters);
+    // The cache is filled up front, so that no thread can be starved by others.
+    m->cache_size = manager().opts.bdev_io_cache_size;
+    for (uint32_t i = 0; i < m->cache_size; ++i) {
+        spdk_bdev_io *io = pool_get();
+        if (io == nullptr) {
+            SPDK_ERRLOG(
+                "the spdk_bdev_io pool cannot fill the cache of thread %s: raise "
+                "bdev_io_pool_size\n",
+                spdk_thread_get_name(m->thread));
+            mgmt_channel_destroy(nullptr, m);
+            return -ENOMEM;
+        }
+        STAILQ_NEXT(io, internal.buf_link) = m->cache_head;
+        m->cache_head = io;
+        m->cache_count++;
+    }
+    return 0;
+}
+
+void mgmt_channel_destroy(void * /*io_device*/, void *ctx_buf) {
+    auto *m = static_cast<MgmtChannel *>(ctx_buf);
+    if (!STAILQ_EMPTY(&m->deferred) || !STAILQ_EMPTY(&m->nomem_retry) ||
+        !TAILQ_EMPTY(&m->io_wait_queue) || !STAILQ_EMPTY(&m->buf_waiters)) {
+        SPDK_ERRLOG("bdev management channel of thread %s destroyed with work pending\n",
+                    spdk_thread_get_name(m->thread));
+    }
+    spdk_poller_unregister(&m->backup_poller);
+    while (m->cache_head != nullptr) {
+        spdk_bdev_io *io = m->cache_head;
+        m->cache_head = STAILQ_NEXT(io, internal.buf_link);
+        pool_put(io);
+    }
+    m->cache_count = 0;
+    free_buf_list(m->small_bufs);
+    free_buf_list(m->large_bufs);
+    m->small_bufs = nullptr;
+    m->large_bufs = nullptr;
+}
+
+int bdev_channel_create(void *io_device, void *ctx_buf) {
+    spdk_bdev *bdev = bdev_from_io_dev(io_device);
+    auto *ch = static_cast<spdk_bdev_channel *>(ctx_buf);
+    std::memset(ch, 0, sizeof(*ch));
+    ch->bdev = bdev;
+    stat_init(&ch->stat);
+    ch->mgmt_io_ch = spdk_get_io_channel(mgmt_io_device());
+    if (ch->mgmt_io_ch == nullptr) {
+        SPDK_ERRLOG("no bdev management channel (is the bdev layer started?)\n");
+        return -ENOMEM;
+    }
+    ch->mgmt = static_cast<MgmtChannel *>(spdk_io_channel_get_ctx(ch->mgmt_io_ch));
+    ch->module_ch = bdev->fn_table->get_io_channel(bdev->ctxt);
+    if (ch->module_ch == nullptr) {
+        SPDK_ERRLOG("module %s gave no channel for bdev %s\n", bdev->module->name, bdev->name);
+        spdk_put_io_channel(ch->mgmt_io_ch);
+        return -ENOMEM;
+    }
+    {
+        std::lock_guard guard(manager().lock);
+        bdev->internal.open_channels++;
+    }
+    return 0;
+}
+
+void bdev_channel_destroy(void *io_device, void *ctx_buf) {
+    spdk_bdev *bdev = bdev_from_io_dev(io_device);
+    auto *ch = static_cast<spdk_bdev_channel *>(ctx_buf);
+    if (ch->io_outstanding != 0) {
+        SPDK_ERRLOG("channel of bdev %s destroyed with %" PRIu64 " I/O outstanding\n", bdev->name,
+                    ch->io_outstanding);
+    }
+    {
+        // The channel's counts live on in the bdev's totals.
+        std::lock_guard guard(manager().lock);
+        if (bdev->internal.stat != nullptr) {
+            add_stat(bdev->internal.stat, &ch->stat);
+        }
+        bdev->internal.open_channels--;
+    }
+    spdk_put_io_channel(ch->module_ch);
+    spdk_put_io_channel(ch->mgmt_io_ch);
+}
+
+}  // namespace spdk_embedded::bdev
+
+using namespace spdk_embedded::bdev;
+
+extern "C" {
+
+// ---- reads -----------------------------------------------------------------------
+
+int spdk_bdev_read(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
+                   uint64_t offset, uint64_t nbytes, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
+        return -EINVAL;
+    }
+    return readv_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_read_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
+                          uint64_t offset_blocks, uint64_t num_blocks,
+                          spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    return readv_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_read_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                                  void *buf, void *md, uint64_t offset_blocks, uint64_t num_blocks,
+                                  spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    if (check_md(desc, md) != 0) {
+        return -EINVAL;
+    }
+    return readv_blocks(desc, ch, nullptr, 1, buf, md, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_readv(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, struct iovec *iov,
+                    int iovcnt, uint64_t offset, uint64_t nbytes, spdk_bdev_io_completion_cb cb,
+                    void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
+        return -EINVAL;
+    }
+    return readv_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
+                        cb_arg);
+}
+
+int spdk_bdev_readv_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                           struct iovec *iov, int iovcnt, uint64_t offset_blocks,
+                           uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    return readv_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
+                        cb_arg);
+}
+
+int spdk_bdev_readv_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                                   struct iovec *iov, int iovcnt, void *md, uint64_t offset_blocks,
+                                   uint64_t num_blocks, spdk_bdev_io_completion_cb cb,
+                                   void *cb_arg) {
+    if (check_md(desc, md) != 0) {
+        return -EINVAL;
+    }
+    return readv_blocks(desc, ch, iov, iovcnt, nullptr, md, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_readv_blocks_ext(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                               struct iovec *iov, int iovcnt, uint64_t offset_blocks,
+                               uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg,
+                               struct spdk_bdev_ext_io_opts *opts) {
+    if (check_ext_opts(opts) != 0 || check_md(desc, ext_md(opts)) != 0) {
+        return -EINVAL;
+    }
+    return readv_blocks(desc, ch, iov, iovcnt, nullptr, ext_md(opts), offset_blocks, num_blocks, cb,
+                        cb_arg);
+}
+
+// ---- writes ----------------------------------------------------------------------
+
+int spdk_bdev_write(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
+                    uint64_t offset, uint64_t nbytes, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
+        return -EINVAL;
+    }
+    return writev_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_write_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
+                           uint64_t offset_blocks, uint64_t num_blocks,
+                           spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    return writev_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_write_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                                   void *buf, void *md, uint64_t offset_blocks, uint64_t num_blocks,
+                                   spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    if (check_md(desc, md) != 0) {
+        return -EINVAL;
+    }
+    return writev_blocks(desc, ch, nullptr, 1, buf, md, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_writev(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, struct iovec *iov,
+                     int iovcnt, uint64_t offset, uint64_t len, spdk_bdev_io_completion_cb cb,
+                     void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, len, &offset_blocks, &num_blocks) != 0) {
+        return -EINVAL;
+    }
+    return writev_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
+                         cb_arg);
+}
+
+int spdk_bdev_writev_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                            struct iovec *iov, int iovcnt, uint64_t offset_blocks,
+                            uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    return writev_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
+                         cb_arg);
+}
+
+int spdk_bdev_writev_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                                    struct iovec *iov, int iovcnt, void *md, uint64_t offset_blocks,
+                                    uint64_t num_blocks, spdk_bdev_io_completion_cb cb,
+                                    void *cb_arg) {
+    if (check_md(desc, md) != 0) {
+        return -EINVAL;
+    }
+    return writev_blocks(desc, ch, iov, iovcnt, nullptr, md, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_writev_blocks_ext(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                                struct iovec *iov, int iovcnt, uint64_t offset_blocks,
+                                uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg,
+                                struct spdk_bdev_ext_io_opts *opts) {
+    if (check_ext_opts(opts) != 0 || check_md(desc, ext_md(opts)) != 0) {
+        return -EINVAL;
+    }
+    return writev_blocks(desc, ch, iov, iovcnt, nullptr, ext_md(opts), offset_blocks, num_blocks,
+                         cb, cb_arg);
+}
+
+// ---- other request types ---------------------------------------------------------
+
+int spdk_bdev_compare_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
+                             uint64_t offset_blocks, uint64_t num_blocks,
+                             spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    return comparev_blocks(desc, ch, nullptr, 1, buf, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_comparev_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                              struct iovec *iov, int iovcnt, uint64_t offset_blocks,
+                              uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    return comparev_blocks(desc, ch, iov, iovcnt, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_zcopy_start(struct spdk_bdev_desc *desc, struct spdk_io_channel * /*ch*/,
+                          struct iovec * /*iov*/, int /*iovcnt*/, uint64_t offset_blocks,
+                          uint64_t num_blocks, bool /*populate*/, spdk_bdev_io_completion_cb /*cb*/,
+                          void * /*cb_arg*/) {
+    if (!desc->write) {
+        return -EBADF;
+    }
+    if (!valid_blocks(desc->bdev, offset_blocks, num_blocks)) {
+        return -EINVAL;
+    }
+    return -ENOTSUP;
+}
+
+int spdk_bdev_zcopy_end(struct spdk_bdev_io * /*bdev_io*/, bool /*commit*/,
+                        spdk_bdev_io_completion_cb /*cb*/, void * /*cb_arg*/) {
+    return -ENOTSUP;
+}
+
+int spdk_bdev_write_zeroes(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, uint64_t offset,
+                           uint64_t len, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, len, &offset_blocks, &num_blocks) != 0) {
+        return -EINVAL;
+    }
+    return spdk_bdev_write_zeroes_blocks(desc, ch, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_write_zeroes_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                                  uint64_t offset_blocks, uint64_t num_blocks,
+                                  spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    spdk_bdev *bdev = desc->bdev;
+    if (!desc->write) {
+        return -EBADF;
+    }
+    if (!valid_blocks(bdev, offset_blocks, num_blocks)) {
+        return -EINVAL;
+    }
+    const bool native = spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_WRITE_ZEROES);
+    if (!native && !spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_WRITE)) {
+        return -ENOTSUP;
+    }
+    spdk_bdev_io *io =
+        new_io(desc, ch, SPDK_BDEV_IO_TYPE_WRITE_ZEROES, offset_blocks, num_blocks, cb, cb_arg);
+    if (io == nullptr) {
+        return -ENOMEM;
+    }
+    io->u.bdev.iovs = nullptr;
+    io->u.bdev.iovcnt = 0;
+    if (native) {
+        submit(io);
+        return 0;
+    }
+    io->internal.emulated_write_zeroes = 1;
+    io->internal.split.orig_offset_blocks = offset_blocks;
+    io->internal.split.orig_num_blocks = num_blocks;
+    io->internal.split.current_offset_blocks = offset_blocks;
+    io->internal.split.remaining_num_blocks = num_blocks;
+    if (num_blocks == 0) {
+        complete_here(io);
+        return 0;
+    }
+    submit_zero_chunk(io);
+    return 0;
+}
+
+int spdk_bdev_unmap(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, uint64_t offset,
+                    uint64_t nbytes, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
+        return -EINVAL;
+    }
+    return spdk_bdev_unmap_blocks(desc, ch, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_unmap_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                           uint64_t offset_blocks, uint64_t num_blocks,
+                           spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    if (!desc->write) {
+        return -EBADF;
+    }
+    if (!valid_blocks(desc->bdev, offset_blocks, num_blocks)) {
+        return -EINVAL;
+    }
+    spdk_bdev_io *io =
+        new_io(desc, ch, SPDK_BDEV_IO_TYPE_UNMAP, offset_blocks, num_blocks, cb, cb_arg);
+    if (io == nullptr) {
+        return -ENOMEM;
+    }
+    io->iov.iov_base = nullptr;
+    io->iov.iov_len = 0;
+    io->u.bdev.iovs = &io->iov;
+    io->u.bdev.iovcnt = 1;
+    if (num_blocks == 0) {
+        complete_here(io);
+        return 0;
+    }
+    submit(io);
+    return 0;
+}
+
+int spdk_bdev_flush(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, uint64_t offset,
+                    uint64_t length, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, length, &offset_blocks, &num_blocks) != 0) {
+        return -EINVAL;
+    }
+    return spdk_bdev_flush_blocks(desc, ch, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+int spdk_bdev_flush_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                           uint64_t offset_blocks, uint64_t num_blocks,
+                           spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    if (!desc->write) {
+        return -EBADF;
+    }
+    if (!spdk_bdev_io_type_supported(desc->bdev, SPDK_BDEV_IO_TYPE_FLUSH)) {
+        return -ENOTSUP;
+    }
+    if (!valid_blocks(desc->bdev, offset_blocks, num_blocks)) {
+        return -EINVAL;
+    }
+    spdk_bdev_io *io =
+        new_io(desc, ch, SPDK_BDEV_IO_TYPE_FLUSH, offset_blocks, num_blocks, cb, cb_arg);
+    if (io == nullptr) {
+        return -ENOMEM;
+    }
+    io->u.bdev.iovs = nullptr;
+    io->u.bdev.iovcnt = 0;
+    submit(io);
+    return 0;
+}
+
+int spdk_bdev_reset(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                    spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    spdk_bdev_io *io = new_io(desc, ch, SPDK_BDEV_IO_TYPE_RESET, 0, 0, cb, cb_arg);
+    if (io == nullptr) {
+        return -ENOMEM;
+    }
+    io->u.reset.ch_ref = nullptr;
+    io->u.reset.wait_poller.poller = nullptr;
+    io->u.reset.wait_poller.stop_time_tsc = 0;
+    submit(io);
+    return 0;
+}
+
+int spdk_bdev_abort(struct spdk_bdev_desc * /*desc*/, struct spdk_io_channel * /*ch*/,
+                    void * /*bio_cb_arg*/, spdk_bdev_io_completion_cb /*cb*/, void * /*cb_arg*/) {
+    return -ENOTSUP;
+}
+
+int spdk_bdev_copy_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
+                          uint64_t dst_offset_blocks, uint64_t src_offset_blocks,
+                          uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    spdk_bdev *bdev = desc->bdev;
+    if (!desc->write) {
+        return -EBADF;
+    }
+    if (!valid_blocks(bdev, dst_offset_blocks, num_blocks) ||
+        !valid_blocks(bdev, src_offset_blocks, num_blocks)) {
+        return -EINVAL;
+    }
+    if (!spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_COPY)) {
+        return -ENOTSUP;
+    }
+    spdk_bdev_io *io =
+        new_io(desc, ch, SPDK_BDEV_IO_TYPE_COPY, dst_offset_blocks, num_blocks, cb, cb_arg);
+    if (io == nullptr) {
+        return -ENOMEM;
+    }
+    io->u.bdev.iovs = nullptr;
+    io->u.bdev.iovcnt = 0;
+    io->u.bdev.copy.src_offset_blocks = src_offset_blocks;
+    if (dst_offset_blocks == src_offset_blocks || num_blocks == 0) {
+        complete_here(io);
+        return 0;
+    }
+    submit(io);
+    return 0;
+}
+
+// ---- completion and release ----------------------------------------------------------
+
+void spdk_bdev_io_complete(struct spdk_bdev_io *bdev_io, enum spdk_bdev_io_status status) {
+    if (spdk_unlikely(bdev_io->internal.status != SPDK_BDEV_IO_STATUS_PENDING)) {
+        SPDK_ERRLOG("I/O of bdev %s completed twice by module %s\n", bdev_io->bdev->name,
+                    bdev_io->bdev->module->name);
+        return;
+    }
+    bdev_io->internal.status = static_cast<int8_t>(status);
+    MgmtChannel *m = bdev_io->internal.ch->mgmt;
+    if (spdk_likely(bdev_io->internal.in_submit_request)) {
+        // The user's submit call has not returned yet.
+        defer(m, bdev_io);
+        return;
+    }
+    if (spdk_unlikely(spdk_get_thread() != m->thread)) {
+        const int rc = spdk_thread_send_msg(m->thread, finish_io_msg, bdev_io);
+        if (rc != 0) {
+            SPDK_ERRLOG("cannot return an I/O of bdev %s to its thread: %s\n", bdev_io->bdev->name,
+                        spdk_strerror(-rc));
+        }
+        return;
+    }
+    finish_io(bdev_io);
+}
+
+void spdk_bdev_free_io(struct spdk_bdev_io *bdev_io) {
+    MgmtChannel *m = bdev_io->internal.ch->mgmt;
+    if (spdk_unlikely(bdev_io->internal.has_buf)) {
+        put_buf(m, bdev_io);
+    }
+    if (spdk_unlikely(m->cache_count >= m->cache_size)) {
+        pool_put(bdev_io);
+        return;
+    }
+    STAILQ_NEXT(bdev_io, internal.buf_link) = m->cache_head;
+    m->cache_head = bdev_io;
+    m->cache_count++;
+    while (spdk_unlikely(!TAILQ_EMPTY(&m->io_wait_queue)) && m->cache_count > 0) {
+        spdk_bdev_io_wait_entry *entry = TAILQ_FIRST(&m->io_wait_queue);
+        TAILQ_REMOVE(&m->io_wait_queue, entry, link);
+        entry->cb_fn(entry->cb_arg);
+    }
+}
+
+int spdk_bdev_queue_io_wait(struct spdk_bdev *bdev, struct spdk_io_channel *ch,
+                            struct spdk_bdev_io_wait_entry *entry) {
+    MgmtChannel *m = bdev_channel(ch)->mgmt;
+    if (bdev != entry->bdev) {
+        SPDK_ERRLOG("spdk_bdev_queue_io_wait: the entry is for another bdev\n");
+        return -EINVAL;
+    }
+    if (m->cache_count > 0) {
+        SPDK_ERRLOG("spdk_bdev_queue_io_wait: an spdk_bdev_io is free on this thread\n");
+        return -EINVAL;
+    }
+    if (entry->dep_unblock) {
+        TAILQ_INSERT_HEAD(&m->io_wait_queue, entry, link);
+    } else {
+        TAILQ_INSERT_TAIL(&m->io_wait_queue, entry, link);
+    }
+    return 0;
+}
+
+// ---- status details --------------------------------------------------------------
+
+enum spdk_bdev_io_status spdk_bdev_io_set_nvme_status(struct spdk_bdev_io *bdev_io, uint32_t cdw0,
+                                                      int sct, int sc) {
+    constexpr int kSctGeneric = 0;
+    constexpr int kScSuccess = 0;
+    constexpr int kScAbortedByRequest = 0x07;
+    spdk_bdev_io_status status = SPDK_BDEV_IO_STATUS_NVME_ERROR;
+    if (sct == kSctGeneric && sc == kScSuccess) {
+        status = SPDK_BDEV_IO_STATUS_SUCCESS;
+    } else if (sct == kSctGeneric && sc == kScAbortedByRequest) {
+        status = SPDK_BDEV_IO_STATUS_ABORTED;
+    }
+    bdev_io->internal.error.nvme.cdw0 = cdw0;
+    bdev_io->internal.error.nvme.sct = static_cast<uint8_t>(sct);
+    bdev_io->internal.error.nvme.sc = static_cast<uint8_t>(sc);
+    return status;
+}
+
+void spdk_bdev_io_complete_nvme_status(struct spdk_bdev_io *bdev_io, uint32_t cdw0, int sct,
+                                       int sc) {
+    spdk_bdev_io_complete(bdev_io, spdk_bdev_io_set_nvme_status(bdev_io, cdw0, sct, sc));
+}
+
+enum spdk_bdev_io_status spdk_bdev_io_set_aio_status(struct spdk_bdev_io *bdev_io, int aio_result) {
+    bdev_io->internal.error.aio_result = aio_result;
+    return aio_result == 0 ? SPDK_BDEV_IO_STATUS_SUCCESS : SPDK_BDEV_IO_STATUS_AIO_ERROR;
+}
+
+void spdk_bdev_io_complete_aio_status(struct spdk_bdev_io *bdev_io, int aio_result) {
+    spdk_bdev_io_complete(bdev_io, spdk_bdev_io_set_aio_status(bdev_io, aio_result));
+}
+
+enum spdk_bdev_io_status spdk_bdev_io_set_base_io_status(struct spdk_bdev_io *bdev_io,
+                                                         const struct spdk_bdev_io *base_io) {
+    switch (base_io->internal.status) {
+        case SPDK_BDEV_IO_STATUS_NVME_ERROR:
+            return spdk_bdev_io_set_nvme_status(bdev_io, base_io->internal.error.nvme.cdw0,
+                                                base_io->internal.error.nvme.sct,
+                                                base_io->internal.error.nvme.sc);
+        case SPDK_BDEV_IO_STATUS_SCSI_ERROR:
+            bdev_io->internal.error.scsi = base_io->internal.error.scsi;
+            return SPDK_BDEV_IO_STATUS_SCSI_ERROR;
+        case SPDK_BDEV_IO_STATUS_AIO_ERROR:
+            return spdk_bdev_io_set_aio_status(bdev_io, base_io->internal.error.aio_result);
+        default:
+            return static_cast<spdk_bdev_io_status>(base_io->internal.status);
+    }
+}
+
+void spdk_bdev_io_complete_base_io_status(struct spdk_bdev_io *bdev_io,
+                                          const struct spdk_bdev_io *base_io) {
+    spdk_bdev_io_complete(bdev_io, spdk_bdev_io_set_base_io_status(bdev_io, base_io));
+}
+
+void spdk_bdev_io_get_nvme_status(const struct spdk_bdev_io *bdev_io, uint32_t *cdw0, int *sct,
+                                  int *sc) {
+    constexpr int kSctGeneric = 0;
+    constexpr int kSctMediaError = 0x2;
+    constexpr int kScInternalDeviceError = 0x06;
+    constexpr int kScAbortedByRequest = 0x07;
+    constexpr int kScCompareFailure = 0x85;
+    switch (bdev_io->internal.status) {
+        case SPDK_BDEV_IO_STATUS_SUCCESS:
+            *sct = kSctGeneric;
+            *sc = 0;
+            break;
+        case SPDK_BDEV_IO_STATUS_NVME_ERROR:
+            *sct = bdev_io->internal.error.nvme.sct;
+            *sc = bdev_io->internal.error.nvme.sc;
+            break;
+        case SPDK_BDEV_IO_STATUS_ABORTED:
+            *sct = kSctGeneric;
+            *sc = kScAbortedByRequest;
+            break;
+        case SPDK_BDEV_IO_STATUS_MISCOMPARE:
+            *sct = kSctMediaError;
+            *sc = kScCompareFailure;
+            break;
+        default:
+            *sct = kSctGeneric;
+            *sc = kScInternalDeviceError;
+            break;
+    }
+    *cdw0 = bdev_io->internal.status == SPDK_BDEV_IO_STATUS_NVME_ERROR ||
+                    bdev_io->internal.status == SPDK_BDEV_IO_STATUS_SUCCESS
+                ? bdev_io->internal.error.nvme.cdw0
+                : 0;
+}
+
+void spdk_bdev_io_get_scsi_status(const struct spdk_bdev_io *bdev_io, int *sc, int *sk, int *asc,
+                                  int *ascq) {
+    constexpr int kStatusGood = 0x00;
+    constexpr int kStatusCheckCondition = 0x02;
+    constexpr int kSenseNoSense = 0x00;
+    constexpr int kSenseAbortedCommand = 0x0b;
+    constexpr int kSenseMiscompare = 0x0e;
+    constexpr int kAscMiscompareDuringVerify = 0x1d;
+    switch (bdev_io->internal.status) {
+        case SPDK_BDEV_IO_STATUS_SUCCESS:
+            *sc = kStatusGood;
+            *sk = kSenseNoSense;
+            *asc = 0;
+            *ascq = 0;
+            break;
+        case SPDK_BDEV_IO_STATUS_SCSI_ERROR:
+            *sc = bdev_io->internal.error.scsi.sc;
+            *sk = bdev_io->internal.error.scsi.sk;
+            *asc = bdev_io->internal.error.scsi.asc;
+            *ascq = bdev_io->internal.error.scsi.ascq;
+            break;
+        case SPDK_BDEV_IO_STATUS_MISCOMPARE:
+            *sc = kStatusCheckCondition;
+            *sk = kSenseMiscompare;
+            *asc = kAscMiscompareDuringVerify;
+            *ascq = 0;
+            break;
+        default:
+            *sc = kStatusCheckCondition;
+            *sk = kSenseAbortedCommand;
+            *asc = 0;
+            *ascq = 0;
+            break;
+    }
+}
+
+void spdk_bdev_io_get_aio_status(const struct spdk_bdev_io *bdev_io, int *aio_result) {
+    if (bdev_io->internal.status == SPDK_BDEV_IO_STATUS_AIO_ERROR) {
+        *aio_result = bdev_io->internal.error.aio_result;
+    } else if (bdev_io->internal.status == SPDK_BDEV_IO_STATUS_SUCCESS) {
+        *aio_result = 0;
+    } else {
+        *aio_result = -EIO;
+    }
+}
+
+// ---- accessors -------------------------------------------------------------------
+
+void spdk_bdev_io_get_iovec(struct spdk_bdev_io *bdev_io, struct iovec **iovp, int *iovcntp) {
+    if (iovp != nullptr) {
+        *iovp = bdev_io->u.bdev.iovs;
+    }
+    if (iovcntp != nullptr) {
+        *iovcntp = bdev_io->u.bdev.iovcnt;
+    }
+}
+
+void *spdk_bdev_io_get_md_buf(struct spdk_bdev_io *bdev_io) {
+    return bdev_io->u.bdev.md_buf;
+}
+
+void *spdk_bdev_io_get_cb_arg(struct spdk_bdev_io *bdev_io) {
+    return bdev_io->internal.caller_ctx;
+}
+
+struct spdk_thread *spdk_bdev_io_get_thread(struct spdk_bdev_io *bdev_io) {
+    return bdev_io->internal.ch->mgmt->thread;
+}
+
+struct spdk_io_channel *spdk_bdev_io_get_io_channel(struct spdk_bdev_io *bdev_io) {
+    return bdev_io->internal.ch->module_ch;
+}
+
+uint64_t spdk_bdev_io_get_submit_tsc(struct spdk_bdev_io *bdev_io) {
+    return bdev_io->internal.submit_tsc;
+}
+
+bool spdk_bdev_io_hide_metadata(struct spdk_bdev_io *bdev_io) {
+    return bdev_io->internal.desc != nullptr &&
+           spdk_bdev_desc_hide_metadata(bdev_io->internal.desc);
+}
+
+uint32_t spdk_bdev_io_get_block_size(struct spdk_bdev_io *bdev_io) {
+    spdk_bdev *bdev = bdev_io->bdev;
+    if (spdk_bdev_io_hide_metadata(bdev_io) && spdk_bdev_is_md_interleaved(bdev)) {
+        return bdev->blocklen - bdev->md_len;
+    }
+    return bdev->blocklen;
+}
+
+// ---- data buffers ----------------------------------------------------------------
+
+void spdk_bdev_io_get_buf(struct spdk_bdev_io *bdev_io, spdk_bdev_io_get_buf_cb cb, uint64_t len) {
+    bdev_io->internal.get_buf_cb = cb;
+    const size_t align = spdk_bdev_get_buf_align(bdev_io->bdev);
+    iovec *iovs = bdev_io->u.bdev.iovs;
+    bool present = iovs != nullptr && bdev_io->u.bdev.iovcnt > 0 && iovs[0].iov_base != nullptr;
+    for (int i = 0; present && i < bdev_io->u.bdev.iovcnt; ++i) {
+        present = (reinterpret_cast<uintptr_t>(iovs[i].iov_base) & (align - 1)) == 0;
+    }
+    if (present) {
+        cb(bdev_io->internal.ch->module_ch, bdev_io, true);
+        return;
+    }
+    if (len > kLargeBufSize || align > kBufAlign) {
+        SPDK_ERRLOG("cannot give a %" PRIu64 "-byte buffer aligned to %zu\n", len, align);
+        cb(bdev_io->internal.ch->module_ch, bdev_io, false);
+        return;
+    }
+    MgmtChannel *m = bdev_io->internal.ch->mgmt;
+    bdev_io->internal.buf.len = len;
+    void *buf = STAILQ_EMPTY(&m->buf_waiters) ? take_buf(m, len) : nullptr;
+    if (buf == nullptr) {
+        // Served by put_buf when a buffer comes back on this thread.
+        STAILQ_INSERT_TAIL(&m->buf_waiters, bdev_io, internal.link);
+        return;
+    }
+    give_buf(bdev_io, buf, len);
+}
+
+void spdk_bdev_io_set_buf(struct spdk_bdev_io *bdev_io, void *buf, size_t len) {
+    bdev_io->iov.iov_base = buf;
+    bdev_io->iov.iov_len = len;
+    bdev_io->u.bdev.iovs = &bdev_io->iov;
+    bdev_io->u.bdev.iovcnt = 1;
+}
+
+void spdk_bdev_io_set_md_buf(struct spdk_bdev_io *bdev_io, void *md_buf, size_t /*len*/) {
+    bdev_io->u.bdev.md_buf = md_buf;
+}
+
+// ---- statistics ------------------------------------------------------------------
+
+void spdk_bdev_get_io_stat(struct spdk_bdev * /*bdev*/, struct spdk_io_channel *ch,
+                           struct spdk_bdev_io_stat *stat,
+                           enum spdk_bdev_reset_stat_mode reset_mode) {
+    spdk_bdev_channel *bch = bdev_channel(ch);
+    *stat = bch->stat;
+    stat->ticks_rate = spdk_get_ticks_hz();
+    stat->io_error = nullptr;
+    spdk_bdev_reset_io_stat(&bch->stat, reset_mode);
+}
+
+void spdk_bdev_get_device_stat(struct spdk_bdev *bdev, struct spdk_bdev_io_stat *stat,
+                               enum spdk_bdev_reset_stat_mode reset_mode,
+                               spdk_bdev_get_device_stat_cb cb, void *cb_arg) {
+    auto *walk = new (std::nothrow) DeviceStatWalk{bdev, stat, reset_mode, cb, cb_arg};
+    if (walk == nullptr) {
+        cb(bdev, stat, cb_arg, -ENOMEM);
+        return;
+    }
+    {
+        // Channels already destroyed, then the live ones.
+        std::lock_guard guard(manager().lock);
+        stat_init(stat);
+        if (bdev->internal.stat != nullptr) {
+            add_stat(stat, bdev->internal.stat);
+            spdk_bdev_reset_io_stat(bdev->internal.stat, reset_mode);
+        }
+    }
+    stat->ticks_rate = spdk_get_ticks_hz();
+    stat->io_error = nullptr;
+    spdk_for_each_channel(bdev_to_io_dev(bdev), device_stat_channel, walk, device_stat_done);
+}
+
+void spdk_bdev_add_io_stat(struct spdk_bdev_io_stat *total, struct spdk_bdev_io_stat *add) {
+    total->bytes_read += add->bytes_read;
+    total->num_read_ops += add->num_read_ops;
+    total->bytes_written += add->bytes_written;
+    total->num_write_ops += add->num_write_ops;
+    total->bytes_unmapped += add->bytes_unmapped;
+    total->num_unmap_ops += add->num_unmap_ops;
+    total->bytes_copied += add->bytes_copied;
+    total->num_copy_ops += add->num_copy_ops;
+    total->read_latency_ticks += add->read_latency_ticks;
+    total->write_latency_ticks += add->write_latency_ticks;
+    total->unmap_latency_ticks += add->unmap_latency_ticks;
+    total->copy_latency_ticks += add->copy_latency_ticks;
+    total->max_read_latency_ticks =
+        spdk_max(total->max_read_latency_ticks, add->max_read_latency_ticks);
+    total->min_read_latency_ticks =
+        spdk_min(total->min_read_latency_ticks, add->min_read_latency_ticks);
+    total->max_write_latency_ticks =
+        spdk_max(total->max_write_latency_ticks, add->max_write_latency_ticks);
+    total->min_write_latency_ticks =
+        spdk_min(total->min_write_latency_ticks, add->min_write_latency_ticks);
+    total->max_unmap_latency_ticks =
+        spdk_max(total->max_unmap_latency_ticks, add->max_unmap_latency_ticks);
+    total->min_unmap_latency_ticks =
+        spdk_min(total->min_unmap_latency_ticks, add->min_unmap_latency_ticks);
+    total->max_copy_latency_ticks =
+        spdk_max(total->max_copy_latency_ticks, add->max_copy_latency_ticks);
+    total->min_copy_latency_ticks =
+        spdk_min(total->min_copy_latency_ticks, add->min_copy_latency_ticks);
+}
+
+void spdk_bdev_reset_io_stat(struct spdk_bdev_io_stat *stat, enum spdk_bdev_reset_stat_mode mode) {
+    switch (mode) {
+        case SPDK_BDEV_RESET_STAT_ALL:
+            stat_init(stat);
+            break;
+        case SPDK_BDEV_RESET_STAT_MAXMIN:
+            stat->max_read_latency_ticks = 0;
+            stat->min_read_latency_ticks = UINT64_MAX;
+            stat->max_write_latency_ticks = 0;
+            stat->min_write_latency_ticks = UINT64_MAX;
+            stat->max_unmap_latency_ticks = 0;
+            stat->min_unmap_latency_ticks = UINT64_MAX;
+            stat->max_copy_latency_ticks = 0;
+            stat->min_copy_latency_ticks = UINT64_MAX;
+            break;
+        case SPDK_BDEV_RESET_STAT_ERROR:
+        case SPDK_BDEV_RESET_STAT_NONE:
+            break;
+    }
+}
+
+void spdk_bdev_dump_io_stat_json(struct spdk_bdev_io_stat *stat, struct spdk_json_write_ctx *w) {
+    spdk_json_write_named_uint64(w, "bytes_read", stat->bytes_read);
+    spdk_json_write_named_uint64(w, "num_read_ops", stat->num_read_ops);
+    spdk_json_write_named_uint64(w, "bytes_written", stat->bytes_written);
+    spdk_json_write_named_uint64(w, "num_write_ops", stat->num_write_ops);
+    spdk_json_write_named_uint64(w, "bytes_unmapped", stat->bytes_unmapped);
+    spdk_json_write_named_uint64(w, "num_unmap_ops", stat->num_unmap_ops);
+    spdk_json_write_named_uint64(w, "bytes_copied", stat->bytes_copied);
+    spdk_json_write_named_uint64(w, "num_copy_ops", stat->num_copy_ops);
+    spdk_json_write_named_uint64(w, "read_latency_ticks", stat->read_latency_ticks);
+    spdk_json_write_named_uint64(w, "max_read_latency_ticks", stat->max_read_latency_ticks);
+    spdk_json_write_named_uint64(
+        w, "min_read_latency_ticks",
+        stat->min_read_latency_ticks != UINT64_MAX ? stat->min_read_latency_ticks : 0);
+    spdk_json_write_named_uint64(w, "write_latency_ticks", stat->write_latency_ticks);
+    spdk_json_write_named_uint64(w, "max_write_latency_ticks", stat->max_write_latency_ticks);
+    spdk_json_write_named_uint64(
+        w, "min_write_latency_ticks",
+        stat->min_write_latency_ticks != UINT64_MAX ? stat->min_write_latency_ticks : 0);
+    spdk_json_write_named_uint64(w, "unmap_latency_ticks", stat->unmap_latency_ticks);
+    spdk_json_write_named_uint64(w, "max_unmap_latency_ticks", stat->max_unmap_latency_ticks);
+    spdk_json_write_named_uint64(
+        w, "min_unmap_latency_ticks",
+        stat->min_unmap_latency_ticks != UINT64_MAX ? stat->min_unmap_latency_ticks : 0);
+    spdk_json_write_named_uint64(w, "copy_latency_ticks", stat->copy_latency_ticks);
+    spdk_json_write_named_uint64(w, "max_copy_latency_ticks", stat->max_copy_latency_ticks);
+    spdk_json_write_named_uint64(
+        w, "min_copy_latency_ticks",
+        stat->min_copy_latency_ticks != UINT64_MAX ? stat->min_copy_latency_ticks : 0);
+}
+
+// ---- per-channel walk ------------------------------------------------------------
+
+struct spdk_bdev_channel_iter {
+    spdk_io_channel_iter *i;
+    spdk_bdev *bdev;
+    spdk_bdev_for_each_channel_msg fn;
+    spdk_bdev_for_each_channel_done cpl;
+    void *ctx;
+};
+
+static void bdev_each_channel_msg(spdk_io_channel_iter *i) {
+    auto *iter = static_cast<spdk_bdev_channel_iter *>(spdk_io_channel_iter_get_ctx(i));
+    iter->i = i;
+    iter->fn(iter, iter->bdev, spdk_io_channel_iter_get_channel(i), iter->ctx);
+}
+
+static void bdev_each_channel_done(spdk_io_channel_iter *i, int status) {
+    auto *iter = static_cast<spdk_bdev_channel_iter *>(spdk_io_channel_iter_get_ctx(i));
+    if (iter->cpl != nullptr) {
+        iter->cpl(iter->bdev, iter->ctx, status);
+    }
+    delete iter;
+}
+
+void spdk_bdev_for_each_channel_continue(struct spdk_bdev_channel_iter *i, int status) {
+    spdk_for_each_channel_continue(i->i, status);
+}
+
+void spdk_bdev_for_each_channel(struct spdk_bdev *bdev, spdk_bdev_for_each_channel_msg fn,
+                                void *ctx, spdk_bdev_for_each_channel_done cpl) {
+    auto *iter = new (std::nothrow) spdk_bdev_channel_iter{nullptr, bdev, fn, cpl, ctx};
+    if (iter == nullptr) {
+        if (cpl != nullptr) {
+            cpl(bdev, ctx, -ENOMEM);
+        }
+        return;
+    }
+    spdk_for_each_channel(bdev_to_io_dev(bdev), bdev_each_channel_msg, iter,
+                          bdev_each_channel_done);
+}
+
+}  // extern "C"

@@ -1,0 +1,43 @@
+// The registry of JSON-RPC methods (see internal/rpc.hpp).
+#include <map>
+#include <mutex>
+
+#include "internal/rpc.hpp"
+
+namespace spdk_embedded {
+namespace {
+
+struct Registry {
+    std::mutex lock;
+    std::map<std::string, RpcHandler, std::less<>> methods;
+};
+
+Registry &registry() {
+    static Registry r;
+    return r;
+}
+
+}  // namespace
+
+void register_rpc(const char *method, RpcHandler handler) {
+    Registry &r = registry();
+    std::lock_guard guard(r.lock);
+    r.methods.insert_or_assign(method, handler);
+}
+
+int call_rpc(const std::string &method, const nlohmann::json &params, std::string &error) {
+    RpcHandler handler = nullptr;
+    {
+        Registry &r = registry();
+        std::lock_guard guard(r.lock);
+        auto it = r.methods.find(method);
+        if (it == r.methods.end()) {
+            error = "unknown method '" + method + "'";
+            return -ENOENT;
+        }
+        handler = it->second;
+    }
+    return handler(params, error);
+}
+
+}  // namespace spdk_embedded

@@ -1,0 +1,69 @@
+// A ThreadDriver with the bdev subsystem up and a malloc and a null bdev.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "spdkcpp/subsystems.hpp"
+#include "spdkcpp/task.hpp"
+#include "spdkcpp/thread_driver.hpp"
+
+namespace spdkcpp::testing {
+
+inline std::string bdev_config() {
+    return R"({"subsystems":[{"subsystem":"bdev","config":[
+        {"method":"bdev_malloc_create","params":{"name":"Malloc0","num_blocks":2048,"block_size":512}},
+        {"method":"bdev_null_create","params":{"name":"Null0","num_blocks":1024,"block_size":4096}}
+    ]}]})";
+}
+
+class BdevFixture : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto d = ThreadDriver::create();
+        ASSERT_TRUE(d) << d.error().message();
+        driver_.emplace(std::move(*d));
+        app_ = *driver_->add_thread("app");
+        worker_ = *driver_->add_thread("worker");
+        auto up = driver_->run(app_, bring_up());
+        ASSERT_TRUE(up) << up.error().message();
+        ASSERT_TRUE(*up) << up->error().message();
+    }
+
+    void TearDown() override {
+        if (driver_) {
+            auto down = driver_->run(app_, tear_down());
+            EXPECT_TRUE(down) << "subsystem fini did not finish";
+        }
+        driver_.reset();
+    }
+
+    // Runs a task on the app thread to its end.
+    template <typename T>
+    T run(Task<T> task) {
+        auto r = driver_->run(app_, std::move(task));
+        EXPECT_TRUE(r) << r.error().message();
+        return std::move(*r);
+    }
+
+    std::optional<ThreadDriver> driver_;
+    ThreadRef app_;
+    ThreadRef worker_;
+
+  private:
+    static Task<Result<void>> bring_up() {
+        if (auto r = co_await init_subsystems(); !r) {
+            co_return r;
+        }
+        std::string config = bdev_config();
+        co_return co_await load_config(config);
+    }
+    static Task<int> tear_down() {
+        co_await fini_subsystems();
+        co_return 0;
+    }
+};
+
+}  // namespace spdkcpp::testing

@@ -1,0 +1,157 @@
+#include "spdkcpp/io_device.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "spdkcpp/task.hpp"
+#include "spdkcpp/thread_driver.hpp"
+
+namespace spdkcpp {
+namespace {
+
+// Counts constructions and destructions of channel contexts.
+struct Counters {
+    int constructed = 0;
+    int destroyed = 0;
+};
+
+struct ChannelCtx {
+    explicit ChannelCtx(Counters *c) : counters(c), thread(ThreadRef::current()) {
+        ++counters->constructed;
+    }
+    ChannelCtx(const ChannelCtx &) = delete;
+    ChannelCtx &operator=(const ChannelCtx &) = delete;
+    ~ChannelCtx() { ++counters->destroyed; }
+    Counters *counters;
+    ThreadRef thread;
+    std::vector<int> items;  // a member that owns heap memory
+    int visits = 0;
+};
+
+class IoDeviceTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto d = ThreadDriver::create();
+        ASSERT_TRUE(d) << d.error().message();
+        driver_.emplace(std::move(*d));
+        app_ = *driver_->add_thread("app");
+        worker_ = *driver_->add_thread("worker");
+    }
+    void TearDown() override { driver_.reset(); }
+
+    std::optional<ThreadDriver> driver_;
+    ThreadRef app_;
+    ThreadRef worker_;
+    Counters counters_;
+};
+
+TEST_F(IoDeviceTest, OneContextPerThreadConstructedInPlace) {
+    auto dev = driver_->on(app_, [&] { return IoDevice<ChannelCtx>::create("dev", &counters_); });
+    ASSERT_TRUE(dev) << dev.error().message();
+    {
+        auto a = driver_->on(app_, [&] { return dev->channel(); });
+        auto b = driver_->on(app_, [&] { return dev->channel(); });
+        auto w = driver_->on(worker_, [&] { return dev->channel(); });
+        ASSERT_TRUE(a && b && w);
+        EXPECT_EQ(&a->ctx(), &b->ctx());  // shared on one thread
+        EXPECT_NE(&a->ctx(), &w->ctx());
+        EXPECT_EQ(a->ctx().thread, app_);
+        EXPECT_EQ(w->ctx().thread, worker_);
+        EXPECT_EQ(counters_.constructed, 2);
+        a->ctx().items.assign(100, 7);
+        driver_->on(app_, [&] {
+            *a = IoChannel<ChannelCtx>();
+            *b = IoChannel<ChannelCtx>();
+        });
+        driver_->on(worker_, [&] { *w = IoChannel<ChannelCtx>(); });
+    }
+    driver_->run_until_idle();
+    EXPECT_EQ(counters_.destroyed, 2);
+    driver_->on(app_, [&] { dev->unregister(); });
+    driver_->run_until_idle();
+}
+
+TEST_F(IoDeviceTest, ChannelDroppedOnAnotherThreadIsPutOnItsOwn) {
+    auto dev = driver_->on(app_, [&] { return IoDevice<ChannelCtx>::create("dev", &counters_); });
+    ASSERT_TRUE(dev);
+    auto ch = driver_->on(worker_, [&] { return dev->channel(); });
+    ASSERT_TRUE(ch);
+    EXPECT_EQ(ch->thread(), worker_);
+    driver_->on(app_, [&] {
+        EXPECT_EQ(ch->put().error().kind(), ErrorKind::WrongThread);  // refused, still owned
+        ch = fail(ErrorKind::Closed);                                 // drops it on app
+    });
+    driver_->run_until_idle();
+    EXPECT_EQ(counters_.destroyed, 1);  // put on the worker thread, then destroyed there
+    driver_->on(app_, [&] { dev->unregister(); });
+    driver_->run_until_idle();
+}
+
+TEST_F(IoDeviceTest, ForEachChannelVisitsEveryThreadOnItsThread) {
+    auto dev = driver_->on(app_, [&] { return IoDevice<ChannelCtx>::create("dev", &counters_); });
+    ASSERT_TRUE(dev);
+    auto a = driver_->on(app_, [&] { return dev->channel(); });
+    auto w = driver_->on(worker_, [&] { return dev->channel(); });
+    ASSERT_TRUE(a && w);
+    auto walk = [](IoDevice<ChannelCtx> &d) -> Task<Result<int>> {
+        int visited = 0;
+        auto rc = co_await d.for_each_channel([&](ChannelCtx &ctx) {
+            EXPECT_EQ(ctx.thread, ThreadRef::current());
+            ++ctx.visits;
+            ++visited;
+        });
+        if (!rc) {
+            co_return fail(rc.error());
+        }
+        EXPECT_EQ(ThreadRef::current().name(), "app");  // continues where it started
+        co_return visited;
+    };
+    auto visited = driver_->run(app_, walk(*dev));
+    ASSERT_TRUE(visited) << visited.error().message();
+    ASSERT_TRUE(*visited);
+    EXPECT_EQ(**visited, 2);
+    EXPECT_EQ(a->ctx().visits, 1);
+    EXPECT_EQ(w->ctx().visits, 1);
+
+    auto stop_early = [](IoDevice<ChannelCtx> &d) -> Task<Result<void>> {
+        co_return co_await d.for_each_channel([](ChannelCtx &c) {
+            ++c.visits;
+            return -ECANCELED;
+        });
+    };
+    auto stopped = driver_->run(app_, stop_early(*dev));
+    ASSERT_TRUE(stopped);
+    ASSERT_FALSE(*stopped);
+    EXPECT_EQ(stopped->error().kind(), ErrorKind::Cancelled);
+    EXPECT_EQ(a->ctx().visits + w->ctx().visits, 3);  // the walk stopped after one
+    driver_->on(app_, [&] { *a = IoChannel<ChannelCtx>(); });
+    driver_->on(worker_, [&] { *w = IoChannel<ChannelCtx>(); });
+    driver_->on(app_, [&] { dev->unregister(); });
+    driver_->run_until_idle();
+}
+
+TEST_F(IoDeviceTest, UnregisterWaitsForTheLastChannel) {
+    auto dev = driver_->on(app_, [&] { return IoDevice<ChannelCtx>::create("dev", &counters_); });
+    ASSERT_TRUE(dev);
+    auto ch = driver_->on(worker_, [&] { return dev->channel(); });
+    ASSERT_TRUE(ch);
+    driver_->on(app_, [&] { dev->unregister(); });
+    EXPECT_FALSE(*dev);
+    EXPECT_EQ(dev->channel().error().kind(), ErrorKind::Closed);
+    driver_->run_until_idle();
+    EXPECT_EQ(counters_.destroyed, 0);  // the worker's channel is still in use
+    ch->ctx().items.push_back(1);
+    driver_->on(worker_, [&] { ch = fail(ErrorKind::Closed); });
+    driver_->run_until_idle();
+    EXPECT_EQ(counters_.destroyed, 1);
+}
+
+TEST_F(IoDeviceTest, OutsideAThreadIsWrongThread) {
+    auto dev = IoDevice<ChannelCtx>::create("dev", &counters_);
+    ASSERT_FALSE(dev);
+    EXPECT_EQ(dev.error().kind(), ErrorKind::WrongThread);
+}
+
+}  // namespace
+}  // namespace spdkcpp

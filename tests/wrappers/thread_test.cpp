@@ -1,0 +1,114 @@
+#include "spdkcpp/thread.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "spdkcpp/thread_driver.hpp"
+
+namespace spdkcpp {
+namespace {
+
+class ThreadTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto d = ThreadDriver::create();
+        ASSERT_TRUE(d) << d.error().message();
+        driver_.emplace(std::move(*d));
+        auto app = driver_->add_thread("app");
+        ASSERT_TRUE(app);
+        app_ = *app;
+    }
+    void TearDown() override { driver_.reset(); }
+
+    std::optional<ThreadDriver> driver_;
+    ThreadRef app_;
+};
+
+static_assert(detail::fits_in_pointer<decltype([p = static_cast<int *>(nullptr)] { (void)p; })>);
+static_assert(!std::is_copy_constructible_v<Thread>);
+
+TEST_F(ThreadTest, CreateNamesAndCounts) {
+    auto t = Thread::create("worker");
+    ASSERT_TRUE(t) << t.error().message();
+    EXPECT_EQ(t->name(), "worker");
+    EXPECT_NE(t->id(), app_.id());
+    EXPECT_EQ(driver_->thread_count(), 2U);
+    EXPECT_EQ(ThreadRef::current(), ThreadRef());
+    driver_->on(t->ref(), [&] { EXPECT_EQ(ThreadRef::current(), t->ref()); });
+}
+
+TEST_F(ThreadTest, MessagesRunInOrderOnTheTarget) {
+    auto t = Thread::create("worker");
+    ASSERT_TRUE(t);
+    std::vector<int> order;
+    ThreadRef seen;
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(t->send([&order, &seen, i] {
+            order.push_back(i);
+            seen = ThreadRef::current();
+        }));
+    }
+    EXPECT_TRUE(order.empty());  // nothing runs until the thread is polled
+    driver_->run_until_idle();
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+    EXPECT_EQ(seen, t->ref());
+}
+
+TEST_F(ThreadTest, MoveOnlyAndLargeCallables) {
+    auto value = std::make_unique<int>(41);
+    int result = 0;
+    ASSERT_TRUE(app_.send([v = std::move(value), &result] { result = *v + 1; }));
+    driver_->run_until_idle();
+    EXPECT_EQ(result, 42);
+}
+
+TEST_F(ThreadTest, DroppingTheOwnerExitsTheThread) {
+    bool ran = false;
+    {
+        auto t = Thread::create("short-lived");
+        ASSERT_TRUE(t);
+        ASSERT_TRUE(t->send([&ran] { ran = true; }));
+    }
+    EXPECT_EQ(driver_->thread_count(), 2U);  // not blocked on, not yet exited
+    driver_->run_until_idle();
+    EXPECT_TRUE(ran);  // queued work ran before the exit
+    EXPECT_EQ(driver_->thread_count(), 1U);
+}
+
+TEST_F(ThreadTest, SendToExitedThreadIsClosed) {
+    auto t = Thread::create("gone");
+    ASSERT_TRUE(t);
+    ThreadRef ref = t->ref();
+    ASSERT_TRUE(t->exit());
+    EXPECT_FALSE(*t);
+    EXPECT_EQ(t->exit().error().kind(), ErrorKind::Closed);
+    // Poll it until it has exited, but keep it (the driver would destroy it).
+    for (int i = 0; i < 10 && !spdk_thread_is_exited(ref.raw()); ++i) {
+        driver_->poll(ref);
+    }
+    ASSERT_TRUE(spdk_thread_is_exited(ref.raw()));
+    auto sent = ref.send([] { FAIL() << "ran on an exited thread"; });
+    ASSERT_FALSE(sent);
+    EXPECT_EQ(sent.error().kind(), ErrorKind::Closed);
+    driver_->run_until_idle();  // destroys it
+}
+
+TEST_F(ThreadTest, SendToEmptyRefIsInvalid) {
+    EXPECT_EQ(ThreadRef().send([] {}).error().kind(), ErrorKind::InvalidParameter);
+}
+
+TEST_F(ThreadTest, CoreMaskParsing) {
+    auto m = CoreMask::parse("0x5");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->count(), 2U);
+    EXPECT_TRUE(m->contains(2));
+    EXPECT_EQ(m->to_string(), "0x5");
+    EXPECT_EQ(CoreMask::parse("zz").error().kind(), ErrorKind::InvalidParameter);
+    EXPECT_EQ(CoreMask::parse("0x0").error().kind(), ErrorKind::InvalidParameter);
+    EXPECT_EQ(CoreMask::single(3), *CoreMask::parse("[3]"));
+}
+
+}  // namespace
+}  // namespace spdkcpp

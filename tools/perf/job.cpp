@@ -1,0 +1,203 @@
+#include "job.hpp"
+
+#include <cstring>
+#include <optional>
+
+#include "spdkcpp/bdev_desc.hpp"
+#include "spdkcpp/clock.hpp"
+#include "spdkcpp/dma_buf.hpp"
+#include "spdkcpp/scheduling.hpp"
+#include "spdkcpp/when_all.hpp"
+
+namespace perf {
+
+using spdkcpp::BdevChannel;
+using spdkcpp::BdevDesc;
+using spdkcpp::Clock;
+using spdkcpp::DmaBuf;
+using spdkcpp::Result;
+using spdkcpp::Task;
+
+namespace {
+
+constexpr std::size_t kMismatchesKept = 8;
+
+// The verify pattern: every 8-byte word holds its byte offset on the bdev and the
+// pass (generation) that wrote it.
+uint64_t pattern_word(uint64_t byte_offset, uint64_t generation) noexcept {
+    return byte_offset ^ (generation << 48) ^ 0x5350444b43505021ULL;
+}
+
+void fill_pattern(DmaBuf &buf, uint64_t offset, uint64_t generation) noexcept {
+    auto *words = reinterpret_cast<uint64_t *>(buf.data());
+    for (std::size_t i = 0; i < buf.size() / 8; ++i) {
+        words[i] = pattern_word(offset + i * 8, generation);
+    }
+}
+
+// The first byte that differs from the pattern, if any.
+std::optional<uint64_t> check_pattern(const DmaBuf &buf, uint64_t offset, uint64_t generation) {
+    const auto *words = reinterpret_cast<const uint64_t *>(buf.data());
+    for (std::size_t i = 0; i < buf.size() / 8; ++i) {
+        if (words[i] != pattern_word(offset + i * 8, generation)) {
+            return offset + i * 8;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+// One of the queue_depth workers of a job: its buffers, its offsets, its random
+// state. Workers own disjoint parts of the job's region, so no two I/Os of a job
+// ever overlap (which verify needs).
+struct Job::Slot {
+    BdevDesc *desc;
+    BdevChannel *channel;
+    DmaBuf buf;
+    DmaBuf check;  // verify's read-back buffer
+    uint64_t first_block;
+    uint64_t blocks;  // I/O-sized blocks this worker owns
+    uint64_t next = 0;
+    uint64_t rng;
+    uint64_t generation = 1;
+
+    uint64_t pick(bool random, uint64_t io_size) noexcept {
+        uint64_t index = 0;
+        if (random) {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            index = rng % blocks;
+        } else {
+            index = next;
+            if (++next == blocks) {
+                next = 0;
+                ++generation;
+            }
+        }
+        return (first_block + index) * io_size;
+    }
+};
+
+Job::Job(const Options &options, std::string bdev, uint32_t core, uint64_t region_offset,
+         uint64_t region_size, spdkcpp::ThreadRef thread)
+    : options_(options),
+      bdev_(std::move(bdev)),
+      core_(core),
+      region_offset_(region_offset),
+      region_size_(region_size),
+      thread_(thread) {}
+
+bool Job::running(uint64_t now) const noexcept {
+    return now < deadline_ && !stop_.load(std::memory_order_relaxed);
+}
+
+Task<Result<void>> Job::run() {
+    using spdkcpp::fail;
+    if (auto hop = co_await spdkcpp::on(thread_); !hop) {
+        co_return fail(hop.error());
+    }
+    const auto mode =
+        options_.reads_only() ? spdkcpp::OpenMode::ReadOnly : spdkcpp::OpenMode::ReadWrite;
+    auto desc = BdevDesc::open(bdev_, mode);
+    if (!desc) {
+        co_return fail(desc.error());
+    }
+    auto channel = desc->io_channel();
+    if (!channel) {
+        co_return fail(channel.error());
+    }
+    const std::size_t align = desc->bdev().buf_align();
+    const uint64_t io_size = options_.io_size;
+    const uint64_t units = region_size_ / io_size;
+    const uint32_t depth = static_cast<uint32_t>(std::min<uint64_t>(options_.queue_depth, units));
+    std::vector<Slot> slots;
+    slots.reserve(depth);
+    for (uint32_t i = 0; i < depth; ++i) {
+        auto buf = DmaBuf::alloc_zeroed(io_size, align);
+        auto check = DmaBuf::alloc(options_.workload == Workload::Verify ? io_size : 64, align);
+        if (!buf || !check) {
+            co_return fail(buf ? check.error() : buf.error());
+        }
+        const uint64_t share = units / depth;
+        slots.push_back(Slot{&*desc, &*channel, std::move(*buf), std::move(*check),
+                             region_offset_ / io_size + i * share,
+                             i + 1 == depth ? units - i * share : share, 0,
+                             options_.seed * 0x9e3779b97f4a7c15ULL + core_ * 131 + i + 1});
+    }
+    const uint64_t start = Clock::ticks();
+    deadline_ = start + Clock::to_ticks(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::duration<double>(options_.seconds)));
+    std::vector<Task<int>> workers;
+    workers.reserve(slots.size());
+    for (Slot &slot : slots) {
+        workers.push_back(worker(slot));
+    }
+    co_await spdkcpp::when_all(std::move(workers));
+    result_.seconds = Clock::to_us(Clock::ticks() - start) / 1e6;
+    co_return Result<void>{};
+}
+
+Task<int> Job::worker(Slot &slot) {
+    BdevDesc &desc = *slot.desc;
+    BdevChannel &ch = *slot.channel;
+    const uint64_t io_size = options_.io_size;
+    const bool random = options_.random();
+    const Workload w = options_.workload;
+    uint64_t now = Clock::ticks();
+    while (running(now)) {
+        const uint64_t offset = slot.pick(random, io_size);
+        bool is_read = w == Workload::RandRead || w == Workload::Read;
+        if (w == Workload::Rw || w == Workload::RandRw) {
+            is_read = (slot.rng >> 11) % 100 < options_.read_percent;
+            slot.rng = slot.rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        }
+        Result<void> r;
+        uint32_t ops = 1;
+        switch (w) {
+            case Workload::WriteZeroes:
+                r = co_await desc.write_zeroes(ch, offset, io_size);
+                break;
+            case Workload::Unmap:
+                r = co_await desc.unmap(ch, offset, io_size);
+                break;
+            case Workload::Flush:
+                r = co_await desc.flush(ch, offset, io_size);
+                break;
+            case Workload::Verify:
+                fill_pattern(slot.buf, offset, slot.generation);
+                r = co_await desc.write(ch, slot.buf, offset);
+                if (r) {
+                    r = co_await desc.read(ch, slot.check, offset);
+                    ops = 2;
+                }
+                if (r) {
+                    if (auto bad = check_pattern(slot.check, offset, slot.generation)) {
+                        ++result_.mismatches;
+                        if (result_.first_mismatches.size() < kMismatchesKept) {
+                            result_.first_mismatches.push_back({offset, *bad});
+                        }
+                    }
+                }
+                break;
+            default:
+                r = is_read ? co_await desc.read(ch, slot.buf, offset)
+                            : co_await desc.write(ch, slot.buf, offset);
+                break;
+        }
+        const uint64_t done = Clock::ticks();
+        if (r) {
+            result_.ios += ops;
+            result_.bytes += ops * io_size;
+            result_.latency.record((done - now) / ops);
+            ios_.fetch_add(ops, std::memory_order_relaxed);
+        } else {
+            ++result_.errors;
+        }
+        now = done;
+    }
+    co_return 0;
+}
+
+}  // namespace perf

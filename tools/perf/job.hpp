@@ -1,0 +1,69 @@
+// A job: one bdev driven from one core, keeping queue_depth I/Os in flight.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "histogram.hpp"
+#include "options.hpp"
+#include "spdkcpp/error.hpp"
+#include "spdkcpp/task.hpp"
+#include "spdkcpp/thread.hpp"
+
+namespace perf {
+
+struct Mismatch {
+    uint64_t offset;
+    uint64_t byte;
+};
+
+struct JobResult {
+    uint64_t ios = 0;
+    uint64_t bytes = 0;
+    uint64_t errors = 0;
+    uint64_t mismatches = 0;
+    double seconds = 0;
+    LatencyHistogram latency;  // in ticks
+    std::vector<Mismatch> first_mismatches;
+};
+
+class Job {
+  public:
+    Job(const Options &options, std::string bdev, uint32_t core, uint64_t region_offset,
+        uint64_t region_size, spdkcpp::ThreadRef thread);
+
+    // Runs on the job's thread until the run time is over or stop() is called.
+    spdkcpp::Task<spdkcpp::Result<void>> run();
+
+    // From any thread: finish the I/O in flight and end the job.
+    void stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
+
+    // Progress so far, readable from any thread while the job runs.
+    [[nodiscard]] uint64_t ios_so_far() const noexcept {
+        return ios_.load(std::memory_order_relaxed);
+    }
+
+    [[nodiscard]] const std::string &bdev() const noexcept { return bdev_; }
+    [[nodiscard]] uint32_t core() const noexcept { return core_; }
+    [[nodiscard]] const JobResult &result() const noexcept { return result_; }
+
+  private:
+    struct Slot;
+    spdkcpp::Task<int> worker(Slot &slot);
+    [[nodiscard]] bool running(uint64_t now) const noexcept;
+
+    const Options &options_;
+    std::string bdev_;
+    uint32_t core_;
+    uint64_t region_offset_;
+    uint64_t region_size_;
+    spdkcpp::ThreadRef thread_;
+    uint64_t deadline_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<uint64_t> ios_{0};
+    JobResult result_;
+};
+
+}  // namespace perf

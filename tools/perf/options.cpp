@@ -1,0 +1,196 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace perf {
+
+using spdkcpp::ErrorKind;
+using spdkcpp::fail;
+using spdkcpp::Result;
+
+namespace {
+
+const std::map<std::string, Workload> kWorkloads = {
+    {"randread", Workload::RandRead},
+    {"randwrite", Workload::RandWrite},
+    {"read", Workload::Read},
+    {"write", Workload::Write},
+    {"rw", Workload::Rw},
+    {"randrw", Workload::RandRw},
+    {"verify", Workload::Verify},
+    {"write_zeroes", Workload::WriteZeroes},
+    {"unmap", Workload::Unmap},
+    {"flush", Workload::Flush},
+};
+
+}  // namespace
+
+bool Options::random() const noexcept {
+    return workload == Workload::RandRead || workload == Workload::RandWrite ||
+           workload == Workload::RandRw;
+}
+
+bool Options::reads_only() const noexcept {
+    return workload == Workload::RandRead || workload == Workload::Read;
+}
+
+Result<uint64_t> parse_size(const std::string &text) {
+    std::size_t used = 0;
+    uint64_t value = 0;
+    try {
+        if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0])) == 0) {
+            throw std::invalid_argument(text);
+        }
+        value = std::stoull(text, &used);
+    } catch (const std::exception &) {
+        return fail(ErrorKind::InvalidParameter, "'" + text + "' is not a size");
+    }
+    std::string suffix = text.substr(used);
+    uint32_t shift = 0;
+    if (!suffix.empty()) {
+        switch (std::tolower(static_cast<unsigned char>(suffix[0]))) {
+            case 'k':
+                shift = 10;
+                break;
+            case 'm':
+                shift = 20;
+                break;
+            case 'g':
+                shift = 30;
+                break;
+            default:
+                return fail(ErrorKind::InvalidParameter, "'" + text + "' has an unknown suffix");
+        }
+        if (suffix.size() > 2 || (suffix.size() == 2 && std::tolower(suffix[1]) != 'b')) {
+            return fail(ErrorKind::InvalidParameter, "'" + text + "' has an unknown suffix");
+        }
+    }
+    if (shift != 0 && value > (UINT64_MAX >> shift)) {
+        return fail(ErrorKind::InvalidParameter, "'" + text + "' is too large");
+    }
+    return value << shift;
+}
+
+Result<std::string> Options::json_config() const {
+    nlohmann::json config = nlohmann::json::object();
+    if (!config_file.empty()) {
+        std::ifstream in(config_file);
+        if (!in) {
+            return fail(ErrorKind::InvalidParameter,
+                        "cannot read config file '" + config_file + "'");
+        }
+        config = nlohmann::json::parse(in, nullptr, false);
+        if (config.is_discarded() || !config.is_object()) {
+            return fail(ErrorKind::InvalidParameter,
+                        "config file '" + config_file + "' is not a JSON object");
+        }
+    }
+    if (!malloc_bytes) {
+        if (config_file.empty()) {
+            return std::string();
+        }
+        return config.dump();
+    }
+    if (!config.contains("subsystems")) {
+        config["subsystems"] = nlohmann::json::array();
+    }
+    auto &subsystems = config["subsystems"];
+    if (!subsystems.is_array()) {
+        return fail(ErrorKind::InvalidParameter, "'subsystems' in the config is not an array");
+    }
+    nlohmann::json *bdev = nullptr;
+    for (auto &s : subsystems) {
+        if (s.is_object() && s.value("subsystem", "") == "bdev") {
+            bdev = &s;
+        }
+    }
+    if (bdev == nullptr) {
+        subsystems.push_back({{"subsystem", "bdev"}, {"config", nlohmann::json::array()}});
+        bdev = &subsystems.back();
+    }
+    (*bdev)["config"].push_back({{"method", "bdev_malloc_create"},
+                                 {"params",
+                                  {{"name", "Malloc0"},
+                                   {"num_blocks", *malloc_bytes / malloc_block_size},
+                                   {"block_size", malloc_block_size}}}});
+    return config.dump();
+}
+
+Result<Options> parse(int argc, char **argv) {
+    Options o;
+    std::string io_size = "4096";
+    std::string workload = "randread";
+    std::string malloc_size;
+    std::optional<uint32_t> read_percent;
+    CLI::App cli{"spdkcpp-perf: bdevperf's job, written on the spdkcpp wrappers", "spdkcpp-perf"};
+    cli.add_option("-q,--queue-depth", o.queue_depth, "I/Os in flight per job")->required();
+    cli.add_option("-o,--io-size", io_size, "I/O size, with k/m suffixes (4096, 64k)")->required();
+    cli.add_option("-w,--workload", workload,
+                   "randread|randwrite|read|write|rw|randrw|verify|write_zeroes|unmap|flush")
+        ->required();
+    cli.add_option("-M,--read-percent", read_percent, "read percentage for rw and randrw");
+    cli.add_option("-t,--time", o.seconds, "run time in seconds")->required();
+    cli.add_option("-m,--cpumask", o.core_mask, "core mask, as SPDK's -m (0x3, [0-1])");
+    cli.add_option("-c,--config", o.config_file, "SPDK JSON config file");
+    cli.add_option("-b,--bdev", o.bdevs, "bdev to run on (repeatable; default: every bdev)");
+    cli.add_option("--malloc", malloc_size, "create malloc bdev Malloc0 of this size (256M)");
+    cli.add_option("--malloc-block-size", o.malloc_block_size, "block size of --malloc's bdev");
+    cli.add_option("--seed", o.seed, "seed of the random offsets");
+    cli.add_flag("--json", o.json, "print the results as one JSON document on stdout");
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::CallForHelp &) {
+        return fail(ErrorKind::Cancelled, cli.help());
+    } catch (const CLI::ParseError &e) {
+        return fail(ErrorKind::InvalidParameter, std::string(e.what()) + "\n" + cli.help());
+    }
+    auto w = kWorkloads.find(workload);
+    if (w == kWorkloads.end()) {
+        return fail(ErrorKind::InvalidParameter, "-w: unknown workload '" + workload + "'");
+    }
+    o.workload = w->second;
+    o.workload_name = workload;
+    if (o.queue_depth == 0) {
+        return fail(ErrorKind::InvalidParameter, "-q: the queue depth must be at least 1");
+    }
+    auto size = parse_size(io_size);
+    if (!size || *size == 0) {
+        return fail(
+            ErrorKind::InvalidParameter,
+            "-o: " + (size ? std::string("the I/O size must not be 0") : size.error().context()));
+    }
+    o.io_size = *size;
+    if (!(o.seconds > 0)) {
+        return fail(ErrorKind::InvalidParameter, "-t: the run time must be positive");
+    }
+    if (read_percent) {
+        if (*read_percent > 100) {
+            return fail(ErrorKind::InvalidParameter, "-M: the read percentage is 0 to 100");
+        }
+        o.read_percent = *read_percent;
+    } else if (o.workload == Workload::Rw || o.workload == Workload::RandRw) {
+        return fail(ErrorKind::InvalidParameter, "-M: rw and randrw need a read percentage");
+    }
+    if (!malloc_size.empty()) {
+        auto bytes = parse_size(malloc_size);
+        if (!bytes || *bytes == 0 || *bytes % o.malloc_block_size != 0) {
+            return fail(ErrorKind::InvalidParameter,
+                        "--malloc: '" + malloc_size + "' is not a positive multiple of " +
+                            std::to_string(o.malloc_block_size) + " bytes");
+        }
+        o.malloc_bytes = *bytes;
+    }
+    if (o.config_file.empty() && !o.malloc_bytes) {
+        return fail(ErrorKind::InvalidParameter,
+                    "no bdev to run on: give -c CONFIG or --malloc SIZE");
+    }
+    return o;
+}
+
+}  // namespace perf

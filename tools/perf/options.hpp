@@ -1,0 +1,56 @@
+// spdkcpp-perf's command line: bdevperf's flags, validated, and the SPDK JSON
+// config the run starts from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spdkcpp/error.hpp"
+
+namespace perf {
+
+enum class Workload {
+    RandRead,
+    RandWrite,
+    Read,
+    Write,
+    Rw,
+    RandRw,
+    Verify,
+    WriteZeroes,
+    Unmap,
+    Flush
+};
+
+struct Options {
+    uint32_t queue_depth = 0;
+    uint64_t io_size = 0;
+    Workload workload = Workload::RandRead;
+    std::string workload_name;
+    uint32_t read_percent = 50;  // for rw and randrw
+    double seconds = 0;
+    std::string core_mask = "0x1";
+    std::string config_file;
+    std::vector<std::string> bdevs;  // empty: every bdev
+    std::optional<uint64_t> malloc_bytes;
+    uint32_t malloc_block_size = 512;
+    bool json = false;
+    uint64_t seed = 0x5eed;
+
+    [[nodiscard]] bool random() const noexcept;
+    [[nodiscard]] bool reads_only() const noexcept;
+    // The SPDK JSON config to start with: the -c file with a malloc bdev added
+    // for --malloc (nothing when neither is given).
+    [[nodiscard]] spdkcpp::Result<std::string> json_config() const;
+};
+
+// Parses argv. On error or --help the message is in the error's context and the
+// caller prints it (kind Cancelled for --help).
+spdkcpp::Result<Options> parse(int argc, char **argv);
+
+// "4096", "4k", "256M", "1G" (binary multiples).
+spdkcpp::Result<uint64_t> parse_size(const std::string &text);
+
+}  // namespace perf

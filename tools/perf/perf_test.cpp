@@ -1,0 +1,127 @@
+// Unit tests of spdkcpp-perf's parts: the histogram, sizes, options, config.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "histogram.hpp"
+#include "options.hpp"
+
+namespace perf {
+namespace {
+
+TEST(LatencyHistogram, PercentilesWithinBucketResolution) {
+    LatencyHistogram h;
+    for (uint64_t v = 1; v <= 10'000; ++v) {
+        h.record(v * 100);  // 100 .. 1,000,000 ticks
+    }
+    EXPECT_EQ(h.count(), 10'000U);
+    EXPECT_EQ(h.min(), 100U);
+    EXPECT_EQ(h.max(), 1'000'000U);
+    EXPECT_NEAR(h.mean(), 500'050.0, 1.0);
+    auto near = [](uint64_t got, double want) {
+        return std::abs(static_cast<double>(got) - want) <= want * 0.04;
+    };
+    EXPECT_TRUE(near(h.percentile(0.50), 500'000)) << h.percentile(0.50);
+    EXPECT_TRUE(near(h.percentile(0.99), 990'000)) << h.percentile(0.99);
+    EXPECT_TRUE(near(h.percentile(0.999), 999'000)) << h.percentile(0.999);
+    EXPECT_EQ(h.percentile(1.0), 1'000'000U);
+}
+
+TEST(LatencyHistogram, BucketsCoverEveryValueInOrder) {
+    for (uint64_t v : {0ULL, 1ULL, 31ULL, 32ULL, 33ULL, 1000ULL, 1ULL << 40, ~0ULL}) {
+        const uint32_t i = LatencyHistogram::index(v);
+        ASSERT_LT(i, LatencyHistogram::kBuckets);
+        EXPECT_GE(LatencyHistogram::upper_bound(i), v);
+        if (i > 0) {
+            EXPECT_LT(LatencyHistogram::upper_bound(i - 1), v);
+        }
+    }
+}
+
+TEST(LatencyHistogram, MergeAddsUp) {
+    LatencyHistogram a;
+    LatencyHistogram b;
+    a.record(10);
+    b.record(1000);
+    b.record(2000);
+    a.merge(b);
+    EXPECT_EQ(a.count(), 3U);
+    EXPECT_EQ(a.min(), 10U);
+    EXPECT_EQ(a.max(), 2000U);
+}
+
+TEST(ParseSize, SuffixesAndErrors) {
+    EXPECT_EQ(*parse_size("4096"), 4096U);
+    EXPECT_EQ(*parse_size("4k"), 4096U);
+    EXPECT_EQ(*parse_size("64K"), 65536U);
+    EXPECT_EQ(*parse_size("256M"), 256ULL << 20);
+    EXPECT_EQ(*parse_size("1G"), 1ULL << 30);
+    EXPECT_EQ(*parse_size("2MB"), 2ULL << 20);
+    EXPECT_FALSE(parse_size("x"));
+    EXPECT_FALSE(parse_size("4q"));
+    EXPECT_FALSE(parse_size(""));
+    EXPECT_FALSE(parse_size("-4"));
+}
+
+spdkcpp::Result<Options> parse_args(std::vector<std::string> args) {
+    args.insert(args.begin(), "spdkcpp-perf");
+    std::vector<char *> argv;
+    for (auto &a : args) {
+        argv.push_back(a.data());
+    }
+    return parse(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(Options, BdevperfFlags) {
+    auto o = parse_args({"--malloc", "256M", "-q", "32", "-o", "4k", "-w", "randrw", "-M", "70",
+                         "-t", "3", "-m", "0x3", "-b", "Malloc0", "-b", "Null0", "--json"});
+    ASSERT_TRUE(o) << o.error().context();
+    EXPECT_EQ(o->queue_depth, 32U);
+    EXPECT_EQ(o->io_size, 4096U);
+    EXPECT_EQ(o->workload, Workload::RandRw);
+    EXPECT_EQ(o->read_percent, 70U);
+    EXPECT_EQ(o->seconds, 3.0);
+    EXPECT_EQ(o->core_mask, "0x3");
+    EXPECT_EQ(o->bdevs, (std::vector<std::string>{"Malloc0", "Null0"}));
+    EXPECT_TRUE(o->json);
+    EXPECT_EQ(*o->malloc_bytes, 256ULL << 20);
+}
+
+TEST(Options, BadValuesAreNamed) {
+    auto expect_error = [](std::vector<std::string> args, const std::string &mentions) {
+        auto o = parse_args(std::move(args));
+        ASSERT_FALSE(o);
+        EXPECT_NE(o.error().context().find(mentions), std::string::npos) << o.error().context();
+    };
+    expect_error({"--malloc", "4M", "-q", "0", "-o", "4k", "-w", "read", "-t", "1"}, "-q");
+    expect_error({"--malloc", "4M", "-q", "1", "-o", "0", "-w", "read", "-t", "1"}, "-o");
+    expect_error({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "sideways", "-t", "1"}, "-w");
+    expect_error({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "read", "-t", "0"}, "-t");
+    expect_error({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "rw", "-t", "1"}, "-M");
+    expect_error({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "rw", "-M", "101", "-t", "1"},
+                 "-M");
+    expect_error({"--malloc", "100", "-q", "1", "-o", "4k", "-w", "read", "-t", "1"}, "--malloc");
+    expect_error({"-q", "1", "-o", "4k", "-w", "read", "-t", "1"}, "--malloc");
+    expect_error({"--malloc", "4M", "-o", "4k", "-w", "read", "-t", "1"}, "queue-depth");
+}
+
+TEST(Options, MallocConfigIsSpdkJson) {
+    auto o = parse_args({"--malloc", "1M", "-q", "1", "-o", "4k", "-w", "read", "-t", "1"});
+    ASSERT_TRUE(o);
+    auto text = o->json_config();
+    ASSERT_TRUE(text);
+    const auto doc = nlohmann::json::parse(*text);
+    const auto &entry = doc["subsystems"][0]["config"][0];
+    EXPECT_EQ(doc["subsystems"][0]["subsystem"], "bdev");
+    EXPECT_EQ(entry["method"], "bdev_malloc_create");
+    EXPECT_EQ(entry["params"]["name"], "Malloc0");
+    EXPECT_EQ(entry["params"]["num_blocks"], 2048);
+    EXPECT_EQ(entry["params"]["block_size"], 512);
+}
+
+}  // namespace
+}  // namespace perf
