@@ -99,7 +99,9 @@ BENCHMARK(coroutine_hop);
 
 }  // namespace
 
-// Counts every heap allocation of the process (the runtime's included).
+// Counts every heap allocation of the process (the runtime's included). GCC
+// cannot see that these replacements pair malloc with free.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void *operator new(std::size_t size) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
     if (void *p = std::malloc(size == 0 ? 1 : size)) {

@@ -28,6 +28,7 @@
 #include "spdkcpp/bdev_channel.hpp"
 #include "spdkcpp/bdev_io.hpp"
 #include "spdkcpp/detail/desc_state.hpp"
+#include "spdkcpp/detail/thread_checks.hpp"
 #include "spdkcpp/dma_buf.hpp"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/io_vec.hpp"
@@ -113,57 +114,63 @@ class BdevDesc {
     }
 
     // Reads buf.size() bytes at byte offset.
-    BdevIo<BdevOp::Read> read(BdevChannel &ch, DmaBuf &buf, uint64_t offset) {
-        return data_op<BdevOp::Read>(ch, buf, offset, buf.size());
+    BdevIo<BdevOp::Read, Units::Bytes> read(BdevChannel &ch, DmaBuf &buf, uint64_t offset) {
+        return data_op<BdevOp::Read, Units::Bytes>(ch, buf.data(), buf.size(), offset, buf.size());
     }
-    BdevIo<BdevOp::Read> read(BdevChannel &, DmaBuf &&, uint64_t) = delete;
+    void read(BdevChannel &, DmaBuf &&, uint64_t) = delete;
     // Reads num_blocks blocks at offset_blocks into the start of buf.
-    BdevIo<BdevOp::Read> read_blocks(BdevChannel &ch, DmaBuf &buf, uint64_t offset_blocks,
-                                     uint64_t num_blocks) {
-        return data_blocks_op<BdevOp::Read>(ch, buf, offset_blocks, num_blocks);
+    BdevIo<BdevOp::Read, Units::Blocks> read_blocks(BdevChannel &ch, DmaBuf &buf,
+                                                    uint64_t offset_blocks, uint64_t num_blocks) {
+        return data_op<BdevOp::Read, Units::Blocks>(ch, buf.data(), buf.size(), offset_blocks,
+                                                    num_blocks);
     }
-    BdevIo<BdevOp::Read> read_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
-    BdevIo<BdevOp::Readv> readv(BdevChannel &ch, std::span<const IoVec> iovs, uint64_t offset) {
+    void read_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
+    BdevIo<BdevOp::Readv, Units::Bytes> readv(BdevChannel &ch, std::span<const IoVec> iovs,
+                                              uint64_t offset) {
         return vector_op<BdevOp::Readv>(ch, iovs, offset);
     }
 
-    BdevIo<BdevOp::Write> write(BdevChannel &ch, DmaBuf &buf, uint64_t offset) {
-        return data_op<BdevOp::Write>(ch, buf, offset, buf.size());
+    BdevIo<BdevOp::Write, Units::Bytes> write(BdevChannel &ch, DmaBuf &buf, uint64_t offset) {
+        return data_op<BdevOp::Write, Units::Bytes>(ch, buf.data(), buf.size(), offset, buf.size());
     }
-    BdevIo<BdevOp::Write> write(BdevChannel &, DmaBuf &&, uint64_t) = delete;
-    BdevIo<BdevOp::Write> write_blocks(BdevChannel &ch, DmaBuf &buf, uint64_t offset_blocks,
-                                       uint64_t num_blocks) {
-        return data_blocks_op<BdevOp::Write>(ch, buf, offset_blocks, num_blocks);
+    void write(BdevChannel &, DmaBuf &&, uint64_t) = delete;
+    BdevIo<BdevOp::Write, Units::Blocks> write_blocks(BdevChannel &ch, DmaBuf &buf,
+                                                      uint64_t offset_blocks, uint64_t num_blocks) {
+        return data_op<BdevOp::Write, Units::Blocks>(ch, buf.data(), buf.size(), offset_blocks,
+                                                     num_blocks);
     }
-    BdevIo<BdevOp::Write> write_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
-    BdevIo<BdevOp::Writev> writev(BdevChannel &ch, std::span<const IoVec> iovs, uint64_t offset) {
+    void write_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
+    BdevIo<BdevOp::Writev, Units::Bytes> writev(BdevChannel &ch, std::span<const IoVec> iovs,
+                                                uint64_t offset) {
         return vector_op<BdevOp::Writev>(ch, iovs, offset);
     }
 
-    BdevIo<BdevOp::WriteZeroes> write_zeroes(BdevChannel &ch, uint64_t offset, uint64_t length) {
-        return range_op<BdevOp::WriteZeroes>(ch, offset, length);
+    BdevIo<BdevOp::WriteZeroes, Units::Bytes> write_zeroes(BdevChannel &ch, uint64_t offset,
+                                                           uint64_t length) {
+        return range_op<BdevOp::WriteZeroes, Units::Bytes>(ch, offset, length);
     }
-    BdevIo<BdevOp::WriteZeroes> write_zeroes_blocks(BdevChannel &ch, uint64_t offset_blocks,
-                                                    uint64_t num_blocks) {
-        return range_blocks_op<BdevOp::WriteZeroes>(ch, offset_blocks, num_blocks);
+    BdevIo<BdevOp::WriteZeroes, Units::Blocks> write_zeroes_blocks(BdevChannel &ch,
+                                                                   uint64_t offset_blocks,
+                                                                   uint64_t num_blocks) {
+        return range_op<BdevOp::WriteZeroes, Units::Blocks>(ch, offset_blocks, num_blocks);
     }
-    BdevIo<BdevOp::Unmap> unmap(BdevChannel &ch, uint64_t offset, uint64_t length) {
-        return range_op<BdevOp::Unmap>(ch, offset, length);
+    BdevIo<BdevOp::Unmap, Units::Bytes> unmap(BdevChannel &ch, uint64_t offset, uint64_t length) {
+        return range_op<BdevOp::Unmap, Units::Bytes>(ch, offset, length);
     }
-    BdevIo<BdevOp::Unmap> unmap_blocks(BdevChannel &ch, uint64_t offset_blocks,
-                                       uint64_t num_blocks) {
-        return range_blocks_op<BdevOp::Unmap>(ch, offset_blocks, num_blocks);
+    BdevIo<BdevOp::Unmap, Units::Blocks> unmap_blocks(BdevChannel &ch, uint64_t offset_blocks,
+                                                      uint64_t num_blocks) {
+        return range_op<BdevOp::Unmap, Units::Blocks>(ch, offset_blocks, num_blocks);
     }
-    BdevIo<BdevOp::Flush> flush(BdevChannel &ch, uint64_t offset, uint64_t length) {
-        return range_op<BdevOp::Flush>(ch, offset, length);
+    BdevIo<BdevOp::Flush, Units::Bytes> flush(BdevChannel &ch, uint64_t offset, uint64_t length) {
+        return range_op<BdevOp::Flush, Units::Bytes>(ch, offset, length);
     }
-    BdevIo<BdevOp::Flush> flush_blocks(BdevChannel &ch, uint64_t offset_blocks,
-                                       uint64_t num_blocks) {
-        return range_blocks_op<BdevOp::Flush>(ch, offset_blocks, num_blocks);
+    BdevIo<BdevOp::Flush, Units::Blocks> flush_blocks(BdevChannel &ch, uint64_t offset_blocks,
+                                                      uint64_t num_blocks) {
+        return range_op<BdevOp::Flush, Units::Blocks>(ch, offset_blocks, num_blocks);
     }
-    BdevIo<BdevOp::Reset> reset(BdevChannel &ch) {
-        if (auto e = check_common(ch, false)) {
-            return BdevIo<BdevOp::Reset>(std::move(*e));
+    BdevIo<BdevOp::Reset, Units::Blocks> reset(BdevChannel &ch) {
+        if (!usable<BdevOp::Reset>(ch)) [[unlikely]] {
+            return BdevIo<BdevOp::Reset, Units::Blocks>(refusal<BdevOp::Reset>(ch));
         }
         return {state_, ch.state(), BdevIoRequest{}};
     }
@@ -211,147 +218,110 @@ class BdevDesc {
         }
     }
 
-    // Checks shared by every operation; an error, or nothing when all is well.
-    std::optional<Error> check_common(const BdevChannel &ch, bool writes) const {
-        if (state_ == nullptr || state_->closing()) {
-            return Error(ErrorKind::Closed, "I/O on a closed descriptor");
-        }
-        if (!ch) {
-            return Error(ErrorKind::InvalidParameter, "I/O on an empty channel");
-        }
-        if (ch.state()->thread != spdk_get_thread()) {
-            return Error(ErrorKind::WrongThread, "I/O on a channel of another thread");
-        }
-        if (writes && !state_->writable) {
-            return Error(ErrorKind::PermissionDenied, EBADF,
-                         "write through a read-only descriptor");
-        }
-        return std::nullopt;
-    }
-
-    std::optional<Error> check_blocks(uint64_t offset_blocks, uint64_t num_blocks) const {
-        if (num_blocks == 0) {
-            return Error(ErrorKind::InvalidParameter, "zero-length I/O");
-        }
-        if (offset_blocks > state_->num_blocks || num_blocks > state_->num_blocks - offset_blocks) {
-            return Error(ErrorKind::InvalidParameter,
-                         fmt::format("blocks [{}, +{}) are past the end of the bdev ({} blocks)",
-                                     offset_blocks, num_blocks, state_->num_blocks));
-        }
-        return std::nullopt;
-    }
-
-    // Byte offset and length to blocks, or an error.
-    std::optional<Error> to_blocks(uint64_t offset, uint64_t length, BdevIoRequest &req) const {
-        const uint64_t bs = state_->block_size;
-        if (offset % bs != 0 || length % bs != 0) {
-            return Error(ErrorKind::InvalidParameter,
-                         fmt::format("offset {} and length {} must be multiples of the block "
-                                     "size {}",
-                                     offset, length, bs));
-        }
-        req.offset_blocks = offset / bs;
-        req.num_blocks = length / bs;
-        return check_blocks(req.offset_blocks, req.num_blocks);
-    }
-
-    std::optional<Error> check_buffer(const void *base, uint64_t needed, uint64_t have) const {
-        if (needed > have) {
-            return Error(ErrorKind::InvalidParameter,
-                         fmt::format("the I/O needs {} bytes, the buffer has {}", needed, have));
-        }
-        if (reinterpret_cast<uintptr_t>(base) % state_->buf_align != 0) {
-            return Error(ErrorKind::InvalidParameter,
-                         fmt::format("buffer {} is not aligned to the bdev's {} bytes", base,
-                                     state_->buf_align));
-        }
-        return std::nullopt;
-    }
-
     template <BdevOp Op>
     static constexpr bool kWrites = Op == BdevOp::Write || Op == BdevOp::Writev ||
                                     Op == BdevOp::WriteZeroes || Op == BdevOp::Unmap;
 
+    // The checks every operation passes before submission. Ranges are checked by
+    // SPDK itself (a refusal becomes a precise error, see invalid_range); the
+    // channel's thread is checked when thread checks are on (debug builds), as
+    // with ThreadBound.
     template <BdevOp Op>
-    BdevIo<Op> data_op(BdevChannel &ch, DmaBuf &buf, uint64_t offset, uint64_t length) {
-        BdevIoRequest req;
-        std::optional<Error> e = check_common(ch, kWrites<Op>);
-        if (!e) {
-            e = to_blocks(offset, length, req);
+    [[nodiscard]] bool usable(const BdevChannel &ch) const noexcept {
+        return state_ != nullptr && ch &&
+#if SPDKCPP_THREAD_CHECKS
+               ch.state()->thread == spdk_get_thread() &&
+#endif
+               (!kWrites<Op> || state_->writable);
+    }
+
+    // Why usable() said no.
+    template <BdevOp Op>
+    [[gnu::cold]] Error refusal(const BdevChannel &ch) const {
+        if (state_ == nullptr || state_->closing()) {
+            return {ErrorKind::Closed, "I/O on a closed descriptor"};
         }
-        if (!e) {
-            e = check_buffer(buf.data(), length, buf.size());
+        if (!ch) {
+            return {ErrorKind::InvalidParameter, "I/O on an empty channel"};
         }
-        if (e) {
-            return BdevIo<Op>(std::move(*e));
+        if (ch.state()->thread != spdk_get_thread()) {
+            return {ErrorKind::WrongThread, "I/O on a channel of another thread"};
         }
-        req.buf = buf.data();
-        return {state_, ch.state(), req};
+        return {ErrorKind::PermissionDenied, EBADF, "write through a read-only descriptor"};
+    }
+
+    [[gnu::cold]] static Error zero_length() {
+        return {ErrorKind::InvalidParameter, "zero-length I/O"};
+    }
+
+    [[gnu::cold]] Error bad_buffer(const void *base, uint64_t needed, uint64_t have) const {
+        if (needed > have) {
+            return {ErrorKind::InvalidParameter,
+                    fmt::format("the I/O needs {} bytes, the buffer has {}", needed, have)};
+        }
+        return {ErrorKind::InvalidParameter,
+                fmt::format("buffer {} is not aligned to the bdev's {} bytes", base,
+                            state_->buf_align)};
+    }
+
+    [[nodiscard]] bool misaligned(const void *base) const noexcept {
+        return (reinterpret_cast<uintptr_t>(base) & (state_->buf_align - 1)) != 0;
+    }
+
+    template <BdevOp Op, Units U>
+    BdevIo<Op, U> data_op(BdevChannel &ch, std::byte *base, uint64_t size, uint64_t offset,
+                          uint64_t length) {
+        using Io = BdevIo<Op, U>;
+        if (!usable<Op>(ch)) [[unlikely]] {
+            return Io(refusal<Op>(ch));
+        }
+        if (length == 0) [[unlikely]] {
+            return Io(zero_length());
+        }
+        if constexpr (U == Units::Blocks) {
+            if (length > size / state_->block_size) [[unlikely]] {
+                return Io(bad_buffer(base, length * state_->block_size, size));
+            }
+        }
+        if (misaligned(base)) [[unlikely]] {
+            return Io(bad_buffer(base, 0, size));
+        }
+        return {state_, ch.state(), BdevIoRequest{base, nullptr, 0, offset, length}};
     }
 
     template <BdevOp Op>
-    BdevIo<Op> data_blocks_op(BdevChannel &ch, DmaBuf &buf, uint64_t offset_blocks,
-                              uint64_t num_blocks) {
-        std::optional<Error> e = check_common(ch, kWrites<Op>);
-        if (!e) {
-            e = check_blocks(offset_blocks, num_blocks);
+    BdevIo<Op, Units::Bytes> vector_op(BdevChannel &ch, std::span<const IoVec> iovs,
+                                       uint64_t offset) {
+        using Io = BdevIo<Op, Units::Bytes>;
+        if (!usable<Op>(ch)) [[unlikely]] {
+            return Io(refusal<Op>(ch));
         }
-        if (!e) {
-            e = check_buffer(buf.data(), num_blocks * state_->block_size, buf.size());
-        }
-        if (e) {
-            return BdevIo<Op>(std::move(*e));
-        }
-        return {state_, ch.state(),
-                BdevIoRequest{buf.data(), nullptr, 0, offset_blocks, num_blocks}};
-    }
-
-    template <BdevOp Op>
-    BdevIo<Op> vector_op(BdevChannel &ch, std::span<const IoVec> iovs, uint64_t offset) {
         const std::span<const iovec> raw = as_iovecs(iovs);
-        BdevIoRequest req;
-        std::optional<Error> e = check_common(ch, kWrites<Op>);
-        if (!e && iovs.empty()) {
-            e = Error(ErrorKind::InvalidParameter, "empty scatter-gather list");
+        const uint64_t length = total_size(raw);
+        if (length == 0) [[unlikely]] {
+            return Io(zero_length());
         }
-        if (!e) {
-            e = to_blocks(offset, total_size(raw), req);
-        }
-        for (std::size_t i = 0; !e && i < raw.size(); ++i) {
-            e = check_buffer(raw[i].iov_base, raw[i].iov_len, raw[i].iov_len);
-        }
-        if (e) {
-            return BdevIo<Op>(std::move(*e));
+        for (const iovec &v : raw) {
+            if (misaligned(v.iov_base)) [[unlikely]] {
+                return Io(bad_buffer(v.iov_base, 0, v.iov_len));
+            }
         }
         // SPDK takes a non-const iovec array and does not write to it.
-        req.iovs = const_cast<iovec *>(raw.data());
-        req.iovcnt = static_cast<int>(raw.size());
-        return {state_, ch.state(), req};
+        return {state_, ch.state(),
+                BdevIoRequest{nullptr, const_cast<iovec *>(raw.data()),
+                              static_cast<int>(raw.size()), offset, length}};
     }
 
-    template <BdevOp Op>
-    BdevIo<Op> range_op(BdevChannel &ch, uint64_t offset, uint64_t length) {
-        BdevIoRequest req;
-        std::optional<Error> e = check_common(ch, kWrites<Op>);
-        if (!e) {
-            e = to_blocks(offset, length, req);
+    template <BdevOp Op, Units U>
+    BdevIo<Op, U> range_op(BdevChannel &ch, uint64_t offset, uint64_t length) {
+        using Io = BdevIo<Op, U>;
+        if (!usable<Op>(ch)) [[unlikely]] {
+            return Io(refusal<Op>(ch));
         }
-        if (e) {
-            return BdevIo<Op>(std::move(*e));
+        if (length == 0) [[unlikely]] {
+            return Io(zero_length());
         }
-        return {state_, ch.state(), req};
-    }
-
-    template <BdevOp Op>
-    BdevIo<Op> range_blocks_op(BdevChannel &ch, uint64_t offset_blocks, uint64_t num_blocks) {
-        std::optional<Error> e = check_common(ch, kWrites<Op>);
-        if (!e) {
-            e = check_blocks(offset_blocks, num_blocks);
-        }
-        if (e) {
-            return BdevIo<Op>(std::move(*e));
-        }
-        return {state_, ch.state(), BdevIoRequest{nullptr, nullptr, 0, offset_blocks, num_blocks}};
+        return {state_, ch.state(), BdevIoRequest{nullptr, nullptr, 0, offset, length}};
     }
 
     detail::DescState *state_ = nullptr;

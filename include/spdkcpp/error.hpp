@@ -138,7 +138,8 @@ class Error {
     Error(ErrorKind kind, int code, std::string context = {}) noexcept
         : code_(code < 0 ? -code : code), kind_(kind), context_(std::move(context)) {}
 
-    explicit Error(ErrorKind kind, std::string context = {}) noexcept
+    explicit Error(ErrorKind kind) noexcept : Error(kind, errno_of_kind(kind)) {}
+    Error(ErrorKind kind, std::string context) noexcept
         : Error(kind, errno_of_kind(kind), std::move(context)) {}
 
     // From an SPDK return code, -E or E alike.

@@ -12,15 +12,8 @@
 #include <utility>
 
 #include "spdk/thread.h"
+#include "spdkcpp/detail/thread_checks.hpp"
 #include "spdkcpp/error.hpp"
-
-#ifndef SPDKCPP_THREAD_CHECKS
-#ifdef NDEBUG
-#define SPDKCPP_THREAD_CHECKS 0
-#else
-#define SPDKCPP_THREAD_CHECKS 1
-#endif
-#endif
 
 namespace spdkcpp {
 

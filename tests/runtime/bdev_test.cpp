@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <barrier>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bdev_test_util.hpp"
@@ -601,6 +603,101 @@ TEST_F(BdevPoolTest, AThreadKeepsItsCacheWhenAnotherExhaustsThePool) {
     spdk_set_thread(app_);
     poll_all();
     EXPECT_EQ(submitted, 64U);
+}
+
+// Two OS threads, each polling its own spdk_thread, share the pool: the per-thread
+// caches are lock-free and the pool behind them is shared safely.
+struct Flood {
+    spdk_bdev_desc *desc = nullptr;
+    spdk_thread *thread = nullptr;
+    spdk_io_channel *ch = nullptr;
+    void *buf = nullptr;
+    uint64_t target = 0;
+    uint64_t submitted = 0;
+    uint64_t completed = 0;
+    uint64_t enomem = 0;
+    uint64_t failed = 0;
+    bool waiting = false;
+    spdk_bdev_io_wait_entry wait{};
+};
+
+void flood_submit(Flood *f);
+
+void flood_done(spdk_bdev_io *io, bool success, void *arg) {
+    auto *f = static_cast<Flood *>(arg);
+    spdk_bdev_free_io(io);
+    f->completed++;
+    f->failed += success ? 0 : 1;
+    if (!f->waiting) {
+        flood_submit(f);
+    }
+}
+
+void flood_resume(void *arg) {
+    auto *f = static_cast<Flood *>(arg);
+    f->waiting = false;
+    flood_submit(f);
+}
+
+// Keeps up to 60 reads in flight until target have been submitted.
+void flood_submit(Flood *f) {
+    while (f->submitted < f->target && f->submitted - f->completed < 60) {
+        const int rc = spdk_bdev_read_blocks(f->desc, f->ch, f->buf, (f->submitted * 7) % 2048, 1,
+                                             flood_done, f);
+        if (rc == -ENOMEM) {
+            f->enomem++;
+            f->waiting = true;
+            f->wait.bdev = spdk_bdev_desc_get_bdev(f->desc);
+            f->wait.cb_fn = flood_resume;
+            f->wait.cb_arg = f;
+            EXPECT_EQ(spdk_bdev_queue_io_wait(f->wait.bdev, f->ch, &f->wait), 0);
+            return;
+        }
+        ASSERT_EQ(rc, 0);
+        f->submitted++;
+    }
+}
+
+TEST_F(BdevPoolTest, OsThreadsShareThePoolSafely) {
+    Flood floods[2];
+    DmaBuffer bufs[2] = {DmaBuffer(512), DmaBuffer(512)};
+    std::vector<std::thread> workers;
+    for (int i = 0; i < 2; ++i) {
+        floods[i].desc = desc_;
+        floods[i].thread = make_thread(i == 0 ? "t1" : "t2");
+        floods[i].buf = bufs[i].data();
+        floods[i].target = 5000;
+    }
+    spdk_set_thread(nullptr);
+    std::barrier channels_ready(2);
+    for (Flood &f : floods) {
+        workers.emplace_back([&f, &channels_ready] {
+            spdk_set_thread(f.thread);
+            f.ch = spdk_bdev_get_io_channel(f.desc);
+            // Both caches are filled before either thread floods the pool.
+            channels_ready.arrive_and_wait();
+            ASSERT_NE(f.ch, nullptr);
+            flood_submit(&f);
+            for (int round = 0; round < 10000000 && f.completed < f.target; ++round) {
+                spdk_thread_poll(f.thread, 0, 0);
+            }
+            spdk_put_io_channel(f.ch);
+            for (int round = 0; round < 100; ++round) {
+                spdk_thread_poll(f.thread, 0, 0);
+            }
+            spdk_set_thread(nullptr);
+        });
+    }
+    for (std::thread &w : workers) {
+        w.join();
+    }
+    spdk_set_thread(app_);
+    poll_all();
+    for (const Flood &f : floods) {
+        EXPECT_EQ(f.completed, f.target);
+        EXPECT_EQ(f.failed, 0U);
+    }
+    EXPECT_GT(floods[0].enomem + floods[1].enomem, 0U) << "the pool was too small for both";
 }
 
 // ---- hot remove ----------------------------------------------------------------------

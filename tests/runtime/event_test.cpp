@@ -229,7 +229,8 @@ void finish_worker(void *arg) {
     auto *b = static_cast<Bounce *>(arg);
     spdk_poller_unregister(&b->poller);
     spdk_thread_exit(spdk_get_thread());
-    spdk_thread_send_msg(b->app, [](void *) { spdk_app_stop(0); }, nullptr);
+    spdk_thread_send_msg(
+        b->app, [](void *) { spdk_app_stop(0); }, nullptr);
 }
 
 void bounce(void *arg) {
@@ -377,7 +378,8 @@ TEST_F(AppTest, StopFromAnotherReactorAndThreadsLeftRunningAreExited) {
             spdk_cpuset core1{};
             spdk_cpuset_set_cpu(&core1, 1, true);
             spdk_thread *t = spdk_thread_create("left_running", &core1);
-            spdk_thread_send_msg(t, [](void *) { spdk_app_stop(5); }, nullptr);
+            spdk_thread_send_msg(
+                t, [](void *) { spdk_app_stop(5); }, nullptr);
         },
         nullptr);
     EXPECT_EQ(rc, 5);
@@ -452,7 +454,8 @@ TEST_F(AppTest, StartsAgainAfterFini) {
 
 TEST_F(AppTest, SigintStopsTheApplication) {
     spdk_app_opts opts = make_opts();
-    const int rc = spdk_app_start(&opts, [](void *) { std::raise(SIGINT); }, nullptr);
+    const int rc = spdk_app_start(
+        &opts, [](void *) { std::raise(SIGINT); }, nullptr);
     EXPECT_EQ(rc, 0);
     // The process' own handler is back.
     struct sigaction now {};
@@ -490,7 +493,9 @@ TEST_F(AppTest, StartShutdownActsLikeASignal) {
         g_shutdown_calls.fetch_add(1);
         spdk_app_stop(0);
     };
-    EXPECT_EQ(spdk_app_start(&opts, [](void *) { spdk_app_start_shutdown(); }, nullptr), 0);
+    EXPECT_EQ(spdk_app_start(
+                  &opts, [](void *) { spdk_app_start_shutdown(); }, nullptr),
+              0);
     EXPECT_EQ(g_shutdown_calls.load(), 1);
 }
 
@@ -527,8 +532,11 @@ TEST_F(AppTest, ConfigFileIsApplied) {
             {"method": "app_test_set", "params": {"size": 4}}]}]})");
     spdk_app_opts opts = make_opts();
     opts.json_config_file = path.c_str();
-    EXPECT_EQ(spdk_app_start(&opts, [](void *) { spdk_app_stop(0); }, nullptr), 0);
-    EXPECT_EQ(g_order[1], "config 4 on app thread");
+    EXPECT_EQ(spdk_app_start(
+                  &opts, [](void *) { spdk_app_stop(0); }, nullptr),
+              0);
+    EXPECT_EQ(g_order, (std::vector<std::string>{"subsystem init", "config 4 on app thread",
+                                                 "subsystem fini"}));
     std::remove(path.c_str());
 }
 
@@ -562,7 +570,12 @@ TEST_F(AppTest, FailingConfigMethodNamesFileMethodAndParameter) {
     opts.json_config_file = path.c_str();
     bool called = false;
     const int rc = spdk_app_start(
-        &opts, [](void *arg) { *static_cast<bool *>(arg) = true; }, &called);
+        &opts,
+        [](void *arg) {
+            *static_cast<bool *>(arg) = true;
+            spdk_app_stop(0);
+        },
+        &called);
     EXPECT_NE(rc, 0);
     EXPECT_FALSE(called);
     const std::string text = log.text();
@@ -582,15 +595,21 @@ TEST_F(AppTest, IgnoredConfigErrorsLetTheApplicationStart) {
     opts.json_data = config.data();
     opts.json_data_size = config.size();
     opts.json_config_ignore_errors = true;
-    EXPECT_EQ(spdk_app_start(&opts, [](void *) { spdk_app_stop(0); }, nullptr), 0);
-    EXPECT_EQ(g_order[1], "config 2 on app thread");
+    EXPECT_EQ(spdk_app_start(
+                  &opts, [](void *) { spdk_app_stop(0); }, nullptr),
+              0);
+    EXPECT_EQ(g_order, (std::vector<std::string>{"subsystem init", "config 2 on app thread",
+                                                 "subsystem fini"}));
+    EXPECT_TRUE(log.contains("size: missing"));
 }
 
 TEST_F(AppTest, MissingConfigFileFailsTheStart) {
     LogCapture log;
     spdk_app_opts opts = make_opts();
     opts.json_config_file = "/nonexistent/dir/config.json";
-    EXPECT_NE(spdk_app_start(&opts, [](void *) { spdk_app_stop(0); }, nullptr), 0);
+    EXPECT_NE(spdk_app_start(
+                  &opts, [](void *) { spdk_app_stop(0); }, nullptr),
+              0);
     EXPECT_TRUE(log.contains("/nonexistent/dir/config.json"));
     EXPECT_TRUE(g_order.empty());
 }
@@ -625,15 +644,31 @@ void app_usage_text() {
 
 TEST(AppParseArgs, CommonOptionsFillTheOptions) {
     const std::string config = write_temp("event_test_args.json", "{}");
-    Args args{"prog",       "-m",     "0x3",         "-c",          config.c_str(),
-              "-s",         "64",     "--no-huge",   "--no-pci",    "-r",
-              "/tmp/x.sock", "-i",    "3",           "-p",          "1",
-              "-e",         "0x10",   "-L",          "all",         "--json-ignore-init-errors",
+    Args args{"prog",
+              "-m",
+              "0x3",
+              "-c",
+              config.c_str(),
+              "-s",
+              "64",
+              "--no-huge",
+              "--no-pci",
+              "-r",
+              "/tmp/x.sock",
+              "-i",
+              "3",
+              "-p",
+              "1",
+              "-e",
+              "0x10",
+              "-L",
+              "all",
+              "--json-ignore-init-errors",
               "--silence-noticelog"};
     spdk_app_opts opts{};
     spdk_app_opts_init(&opts, sizeof(opts));
-    ASSERT_EQ(spdk_app_parse_args(args.argc(), args.argv.data(), &opts, nullptr, nullptr,
-                                  nullptr, nullptr),
+    ASSERT_EQ(spdk_app_parse_args(args.argc(), args.argv.data(), &opts, nullptr, nullptr, nullptr,
+                                  nullptr),
               SPDK_APP_PARSE_ARGS_SUCCESS);
     EXPECT_STREQ(opts.reactor_mask, "0x3");
     EXPECT_STREQ(opts.json_config_file, config.c_str());
@@ -651,12 +686,12 @@ TEST(AppParseArgs, CommonOptionsFillTheOptions) {
 }
 
 TEST(AppParseArgs, LongFormsAndJson) {
-    Args args{"prog", "--cpumask", "[0,1]", "--json", "/dev/null", "--mem-size", "1G",
-              "--shm-id", "-2"};
+    Args args{"prog",       "--cpumask", "[0,1]",    "--json", "/dev/null",
+              "--mem-size", "1G",        "--shm-id", "-2"};
     spdk_app_opts opts{};
     spdk_app_opts_init(&opts, sizeof(opts));
-    ASSERT_EQ(spdk_app_parse_args(args.argc(), args.argv.data(), &opts, nullptr, nullptr,
-                                  nullptr, nullptr),
+    ASSERT_EQ(spdk_app_parse_args(args.argc(), args.argv.data(), &opts, nullptr, nullptr, nullptr,
+                                  nullptr),
               SPDK_APP_PARSE_ARGS_SUCCESS);
     EXPECT_STREQ(opts.reactor_mask, "[0,1]");
     EXPECT_STREQ(opts.json_config_file, "/dev/null");
@@ -719,9 +754,9 @@ TEST(AppParseArgs, ConflictingApplicationLetterFails) {
               SPDK_APP_PARSE_ARGS_FAIL);
     EXPECT_TRUE(log.contains("-m"));
     // Options but no parser.
-    EXPECT_EQ(spdk_app_parse_args(args.argc(), args.argv.data(), &opts, "a", nullptr, nullptr,
-                                  nullptr),
-              SPDK_APP_PARSE_ARGS_FAIL);
+    EXPECT_EQ(
+        spdk_app_parse_args(args.argc(), args.argv.data(), &opts, "a", nullptr, nullptr, nullptr),
+        SPDK_APP_PARSE_ARGS_FAIL);
 }
 
 TEST(AppParseArgs, HelpPrintsUsage) {
@@ -746,8 +781,8 @@ TEST(AppParseArgs, UnreadableConfigIsDropped) {
     spdk_app_opts opts{};
     spdk_app_opts_init(&opts, sizeof(opts));
     opts.json_config_file = "/nonexistent/config.json";
-    EXPECT_EQ(spdk_app_parse_args(args.argc(), args.argv.data(), &opts, nullptr, nullptr,
-                                  nullptr, nullptr),
+    EXPECT_EQ(spdk_app_parse_args(args.argc(), args.argv.data(), &opts, nullptr, nullptr, nullptr,
+                                  nullptr),
               SPDK_APP_PARSE_ARGS_SUCCESS);
     EXPECT_EQ(opts.json_config_file, nullptr);
 }

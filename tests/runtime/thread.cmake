@@ -3,9 +3,32 @@
 spdkcpp_test(runtime_thread_tests LABELS "runtime;threads"
     SOURCES thread_test.cpp)
 
-# The config tests register RPC methods through the runtime's internal interface.
+# The config and app tests register RPC methods through the runtime's internal
+# interface (internal/rpc.hpp).
 find_package(nlohmann_json 3 REQUIRED)
 spdkcpp_test(runtime_init_tests LABELS "runtime;threads"
     SOURCES init_test.cpp
     LIBS nlohmann_json::nlohmann_json)
 target_include_directories(runtime_init_tests PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+spdkcpp_test(runtime_event_tests LABELS "runtime;threads"
+    SOURCES event_test.cpp
+    LIBS nlohmann_json::nlohmann_json)
+target_include_directories(runtime_event_tests PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+
+# Plain C programs, as SPDK users write them.
+spdkcpp_c_test(c_thread_test c/thread_test.c)
+spdkcpp_c_test(c_app_test c/app_test.c)
+set_property(TEST c_thread_test c_app_test APPEND PROPERTY LABELS threads)
+
+# gtest_discover_tests flattens a list given as LABELS ("runtime;threads" becomes
+# LABELS runtime, and "threads" is lost), so the discovered tests get their labels
+# again from an include that ctest runs after the discovery.
+set(thread_labels_file ${CMAKE_CURRENT_BINARY_DIR}/thread_test_labels.cmake)
+file(WRITE ${thread_labels_file} [=[
+foreach(binary runtime_thread_tests runtime_init_tests runtime_event_tests)
+    foreach(test IN LISTS ${binary}_TESTS)
+        set_tests_properties("${test}" PROPERTIES LABELS "runtime;threads")
+    endforeach()
+endforeach()
+]=])
+set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${thread_labels_file})

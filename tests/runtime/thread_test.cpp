@@ -310,8 +310,17 @@ TEST(ThreadLib, FiniReleasesWhatTheProgramLeftBehind) {
     ASSERT_NE(spdk_get_io_channel(&device), nullptr);
     int runs = 0;
     ASSERT_NE(spdk_poller_register(busy_poller, &runs, 0), nullptr);
+    // A device whose unregistration waits for the channel the left thread holds.
+    static int pending_device;
+    static int unregistered;
+    unregistered = 0;
+    spdk_io_device_register(
+        &pending_device, [](void *, void *) { return 0; }, [](void *, void *) {}, 0, "pending");
+    ASSERT_NE(spdk_get_io_channel(&pending_device), nullptr);
     spdk_set_thread(app);
+    spdk_io_device_unregister(&pending_device, [](void *) { ++unregistered; });
     spdk_thread_lib_fini();  // ASan/LSan check that all of it is freed
+    EXPECT_EQ(unregistered, 0);
     EXPECT_EQ(spdk_get_thread(), nullptr);
     EXPECT_TRUE(log.contains("left_behind"));
     EXPECT_TRUE(log.contains("leftover_dev"));
@@ -877,6 +886,24 @@ TEST_F(ThreadTest, TimedPollersFollowTheThreadsClock) {
     EXPECT_TRUE(spdk_thread_is_idle(t));
 }
 
+TEST_F(ThreadTest, TimerSetBeforeTheFirstPollCountsFromIt) {
+    // Any clock will do: here one that starts at 1000 ticks.
+    spdk_thread *t = make("worker");
+    spdk_set_thread(t);
+    int runs = 0;
+    spdk_poller *poller = spdk_poller_register(busy_poller, &runs, 100);
+    EXPECT_EQ(spdk_thread_poll(t, 0, 1000), 0);
+    EXPECT_EQ(spdk_thread_next_poller_expiration(t), 1000 + us(100));
+    EXPECT_EQ(spdk_thread_poll(t, 0, 1000 + us(100) - 1), 0);
+    EXPECT_EQ(runs, 0);
+    EXPECT_EQ(spdk_thread_poll(t, 0, 1000 + us(100)), 1);
+    EXPECT_EQ(runs, 1);
+    spdk_set_thread(t);
+    spdk_poller_unregister(&poller);
+    spdk_thread_poll(t, 0, 1000 + us(100));
+    now_ = 1000 + us(100);
+}
+
 TEST_F(ThreadTest, TimedPollersRunInDueOrder) {
     spdk_thread *t = make("worker");
     poll(t);
@@ -1168,6 +1195,7 @@ TEST_F(ThreadTest, PollerRegisteredByAPollerRunsFromTheNextRound) {
 TEST_F(ThreadTest, PollerStatistics) {
     spdk_thread *t = make("worker");
     spdk_thread_stats stats{};
+    poll(t);
     spdk_set_thread(t);
     int runs = 0;
     spdk_poller *poller = spdk_poller_register(busy_poller, &runs, 0);

@@ -198,6 +198,7 @@ TEST_F(BdevTest, UnknownBdevAndClosedOrMovedDescriptors) {
     }());
 }
 
+#if SPDKCPP_THREAD_CHECKS
 TEST_F(BdevTest, ChannelOfAnotherThreadIsRefused) {
     auto desc = driver_->on(app_, [] { return BdevDesc::open("Malloc0", OpenMode::ReadWrite); });
     ASSERT_TRUE(desc);
@@ -213,6 +214,8 @@ TEST_F(BdevTest, ChannelOfAnotherThreadIsRefused) {
     driver_->on(app_, [&] { desc = fail(ErrorKind::Closed); });
     driver_->run_until_idle();
 }
+
+#endif
 
 TEST_F(BdevTest, OutsideAThreadOpenIsWrongThread) {
     EXPECT_EQ(BdevDesc::open("Malloc0", OpenMode::ReadOnly).error().kind(), ErrorKind::WrongThread);

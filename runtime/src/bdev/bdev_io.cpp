@@ -255,7 +255,7 @@ inline uint64_t bytes_to_blocks(const spdk_bdev *bdev, uint64_t offset, uint64_t
                                 uint64_t *offset_blocks, uint64_t *num_blocks) {
     const uint32_t block_size = bdev->blocklen;
     if (spdk_likely(spdk_u32_is_pow2(block_size))) {
-        const uint32_t shift = spdk_u32log2(block_size);
+        const auto shift = static_cast<uint32_t>(__builtin_ctz(block_size));
         *offset_blocks = offset >> shift;
         *num_blocks = nbytes >> shift;
         return (offset | nbytes) & (block_size - 1);

@@ -92,10 +92,10 @@ uint64_t read_tsc() {
 #endif
 }
 
-struct Clock {
-    bool use_tsc = false;
-    uint64_t hz = 1'000'000'000;
-};
+// The TSC where it is invariant, the monotonic clock (nanoseconds) otherwise.
+// Which one is decided once; the TSC's rate is measured on first demand only.
+enum class Source : int { unknown, tsc, monotonic };
+std::atomic<Source> g_source{Source::unknown};
 
 bool has_invariant_tsc() {
 #if !defined(__x86_64__)
@@ -112,29 +112,32 @@ bool has_invariant_tsc() {
     return false;
 }
 
-// The TSC, calibrated against the monotonic clock, where it is invariant; the
-// monotonic clock in nanoseconds otherwise.
-const Clock &clock_source() {
-    static const Clock clock = [] {
-        Clock c;
-        if (!has_invariant_tsc()) {
-            return c;
-        }
-        using std::chrono::steady_clock;
-        const auto t0 = steady_clock::now();
-        const uint64_t c0 = read_tsc();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        const uint64_t c1 = read_tsc();
-        const auto ns =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(steady_clock::now() - t0).count();
-        if (ns <= 0 || c1 <= c0) {
-            return c;
-        }
-        c.use_tsc = true;
-        c.hz = static_cast<uint64_t>(static_cast<double>(c1 - c0) * 1e9 / static_cast<double>(ns));
-        return c;
-    }();
-    return clock;
+[[gnu::noinline]] Source decide_source() {
+    const Source s = has_invariant_tsc() ? Source::tsc : Source::monotonic;
+    g_source.store(s, std::memory_order_relaxed);
+    return s;
+}
+
+Source clock_source() {
+    const Source s = g_source.load(std::memory_order_relaxed);
+    return s != Source::unknown ? s : decide_source();
+}
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t measure_tsc_hz() {
+    using std::chrono::steady_clock;
+    const auto t0 = steady_clock::now();
+    const uint64_t c0 = read_tsc();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const uint64_t c1 = read_tsc();
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(steady_clock::now() - t0).count();
+    return static_cast<uint64_t>(static_cast<double>(c1 - c0) * 1e9 / static_cast<double>(ns));
 }
 
 }  // namespace
@@ -330,16 +333,15 @@ bool spdk_process_is_primary(void) {
 }
 
 uint64_t spdk_get_ticks(void) {
-    if (clock_source().use_tsc) {
-        return read_tsc();
-    }
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+    return clock_source() == Source::tsc ? read_tsc() : monotonic_ns();
 }
 
 uint64_t spdk_get_ticks_hz(void) {
-    return clock_source().hz;
+    if (clock_source() != Source::tsc) {
+        return 1'000'000'000ULL;
+    }
+    static const uint64_t hz = measure_tsc_hz();
+    return hz;
 }
 
 void spdk_delay_us(unsigned int us) {

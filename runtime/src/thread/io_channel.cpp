@@ -64,6 +64,15 @@ void device_free(IoDevice *dev) {
         delete dev;
         return;
     }
+    if (thread_lib().finishing.load()) {
+        // Threads are being freed: the unregistering one may be gone already.
+        SPDK_ERRLOG(
+            "io_device %s: unregistration completes during spdk_thread_lib_fini; "
+            "callback dropped\n",
+            dev->name.c_str());
+        delete dev;
+        return;
+    }
     if (!internal_send(dev->unregister_thread, finish_unregister, dev)) {
         SPDK_ERRLOG("io_device %s: its unregistering thread has exited; callback dropped\n",
                     dev->name.c_str());

@@ -277,6 +277,19 @@ void thread_try_exit(spdk_thread *thread, uint64_t now) {
     thread->state.store(kExited, std::memory_order_release);
 }
 
+// The first poll fixes the thread's clock: what was scheduled against the creation
+// time moves by the difference, so that a timer registered before the first poll
+// is due one period after it (deterministic for tests that drive `now` by hand).
+void start_clock(spdk_thread *thread, uint64_t now) {
+    const uint64_t shift = now - thread->now;  // modular: `now` may be the smaller one
+    for (spdk_poller *p = thread->timed_pollers.head; p != nullptr; p = p->next) {
+        p->next_run_tick += shift;
+    }
+    thread->exit_deadline += shift;
+    thread->now = now;
+    thread->clock_started = true;
+}
+
 int thread_poll(spdk_thread *thread, uint32_t max_msgs, uint64_t now) {
     int rc = 0;
 
@@ -416,6 +429,7 @@ int spdk_thread_lib_init_ext(spdk_thread_op_fn thread_op_fn,
 void spdk_thread_lib_fini(void) {
     ThreadLib &lib = thread_lib();
     spdk_thread *app = lib.app_thread.load(std::memory_order_acquire);
+    lib.finishing.store(true);
     for (;;) {
         spdk_thread *thread;
         {
@@ -438,6 +452,7 @@ void spdk_thread_lib_fini(void) {
     lib.thread_op_supported_fn = nullptr;
     lib.ctx_sz = 0;
     lib.initialized = false;
+    lib.finishing.store(false);
 }
 
 struct spdk_thread *spdk_thread_create(const char *name, const struct spdk_cpuset *cpumask) {
@@ -620,6 +635,9 @@ int spdk_thread_poll(struct spdk_thread *thread, uint32_t max_msgs, uint64_t now
     int rc = 0;
     const ThreadState state = thread->state.load(std::memory_order_relaxed);
     if (spdk_likely(state != kExited)) {
+        if (spdk_unlikely(!thread->clock_started)) {
+            start_clock(thread, now);
+        }
         const uint64_t elapsed = now - thread->now;
         thread->now = now;
         rc = thread_poll(thread, max_msgs, now);
@@ -628,7 +646,7 @@ int spdk_thread_poll(struct spdk_thread *thread, uint32_t max_msgs, uint64_t now
         } else {
             thread->stats.idle_tsc += elapsed;
         }
-        if (spdk_unlikely(thread->state.load(std::memory_order_relaxed) == kExiting)) {
+        if (spdk_unlikely(thread->state.load(std::memory_order_acquire) == kExiting)) {
             thread_try_exit(thread, now);
         }
     }

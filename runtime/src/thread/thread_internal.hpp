@@ -168,6 +168,9 @@ struct spdk_thread {
     // Everything below belongs to whoever polls the thread.
     alignas(64) std::atomic<uint64_t> msg_head{0};
     uint64_t now = 0;  // the thread's notion of time: the `now` of its last poll
+    // Until its first poll a thread's clock is the creation time; timers set before
+    // then are moved to count from the first poll's `now`.
+    bool clock_started = false;
     spdk_embedded::PollerList active_pollers;
     spdk_embedded::PollerList timed_pollers;  // sorted by next_run_tick
     spdk_embedded::PollerList paused_pollers;
@@ -197,6 +200,7 @@ using ThreadList = IntrusiveList<spdk_thread, &spdk_thread::list_prev, &spdk_thr
 struct ThreadLib {
     std::mutex lock;
     bool initialized = false;
+    std::atomic<bool> finishing{false};  // inside spdk_thread_lib_fini
     spdk_new_thread_fn new_thread_fn = nullptr;
     spdk_thread_op_fn thread_op_fn = nullptr;
     spdk_thread_op_supported_fn thread_op_supported_fn = nullptr;

@@ -1,0 +1,88 @@
+// JSON-RPC methods of the io_uring bdev module (SPDK's names and parameters):
+//   bdev_uring_create {name, filename, block_size?, uuid?}
+//   bdev_uring_rescan {name}
+//   bdev_uring_delete {name}
+#include <string>
+
+#include "bdev/rpc_params.hpp"
+#include "internal/rpc.hpp"
+#include "modules/uring/bdev_uring.hpp"
+#include "spdk/string.h"
+
+namespace {
+
+using spdk_embedded::bdev::rpc::Params;
+
+int rpc_bdev_uring_create(const nlohmann::json &params, std::string &error) {
+    Params p("bdev_uring_create", params, error);
+    bdev_uring_opts opts{};
+    std::string name;
+    std::string filename;
+    int rc = p.check_members({"name", "filename", "block_size", "uuid"});
+    if (rc == 0)
+        rc = p.get_string("name", true, name);
+    if (rc == 0)
+        rc = p.get_string("filename", true, filename);
+    if (rc == 0)
+        rc = p.get_u32("block_size", false, opts.block_size);
+    if (rc == 0)
+        rc = p.get_uuid("uuid", opts.uuid);
+    if (rc != 0) {
+        return rc;
+    }
+    opts.name = name.c_str();
+    opts.filename = filename.c_str();
+    spdk_bdev *bdev = nullptr;
+    std::string what;
+    rc = create_uring_bdev(&opts, &bdev, &what);
+    if (rc != 0) {
+        return p.fail(rc, what);
+    }
+    return 0;
+}
+
+int rpc_bdev_uring_rescan(const nlohmann::json &params, std::string &error) {
+    Params p("bdev_uring_rescan", params, error);
+    std::string name;
+    int rc = p.check_members({"name"});
+    if (rc == 0)
+        rc = p.get_string("name", true, name);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = bdev_uring_rescan(name.c_str());
+    if (rc == -ENODEV) {
+        return p.fail(rc, "'name': there is no uring bdev named '" + name + "'");
+    }
+    if (rc != 0) {
+        return p.fail(rc, "cannot rescan uring bdev '" + name + "': " + spdk_strerror(-rc));
+    }
+    return 0;
+}
+
+int rpc_bdev_uring_delete(const nlohmann::json &params, std::string &error) {
+    Params p("bdev_uring_delete", params, error);
+    std::string name;
+    int rc = p.check_members({"name"});
+    if (rc == 0)
+        rc = p.get_string("name", true, name);
+    if (rc != 0) {
+        return rc;
+    }
+    // The removal finishes later, once the bdev's descriptors are closed.
+    rc = spdk_embedded::bdev::rpc::start_async(
+        "bdev_uring_delete", [&](auto cb, void *arg) { delete_uring_bdev(name.c_str(), cb, arg); });
+    if (rc == -ENODEV) {
+        return p.fail(rc, "'name': there is no uring bdev named '" + name + "'");
+    }
+    if (rc != 0) {
+        return p.fail(rc, "cannot delete uring bdev '" + name + "': " + spdk_strerror(-rc));
+    }
+    return 0;
+}
+
+}  // namespace
+
+SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_create", rpc_bdev_uring_create);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_rescan", rpc_bdev_uring_rescan);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_delete", rpc_bdev_uring_delete);
