@@ -13,6 +13,7 @@
 #include "spdk/log.h"
 #include "spdk/thread.h"
 #include "spdkcpp/bdev.hpp"
+#include "spdkcpp/detail/desc_state.hpp"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/thread.hpp"
 
@@ -20,11 +21,12 @@ namespace spdkcpp {
 
 namespace detail {
 
-// Touched only on the channel's thread, so plain fields suffice.
+// Touched only on the channel's thread, so plain fields suffice. Holds its
+// descriptor open (DescState counts it) until it is put.
 struct ChannelState {
     spdk_io_channel *ch = nullptr;
     spdk_thread *thread = nullptr;
-    spdk_bdev *bdev = nullptr;
+    DescState *desc = nullptr;
     uint32_t inflight = 0;
     bool released = false;
 
@@ -45,6 +47,7 @@ struct ChannelState {
 
     void finish() noexcept {
         spdk_put_io_channel(ch);
+        desc->channel_end();
         delete this;
     }
 };
@@ -82,17 +85,22 @@ class BdevChannel {
     [[nodiscard]] IoStats stats() const {
         spdk_bdev_io_stat stat{};
         if (state_ != nullptr) {
-            spdk_bdev_get_io_stat(state_->bdev, state_->ch, &stat, SPDK_BDEV_RESET_STAT_NONE);
+            spdk_bdev_get_io_stat(state_->desc->bdev, state_->ch, &stat, SPDK_BDEV_RESET_STAT_NONE);
         }
         return IoStats::from(stat);
     }
 
     // For BdevDesc::io_channel: takes over a reference got on the calling thread.
-    static Result<BdevChannel> adopt(spdk_io_channel *ch, spdk_bdev *bdev) {
-        auto *state = new (std::nothrow) detail::ChannelState{ch, spdk_get_thread(), bdev};
+    static Result<BdevChannel> adopt(spdk_io_channel *ch, detail::DescState *desc) {
+        auto *state = new (std::nothrow) detail::ChannelState{ch, spdk_get_thread(), desc};
         if (state == nullptr) {
             spdk_put_io_channel(ch);
             return fail(ErrorKind::OutOfMemory, "cannot allocate a channel");
+        }
+        if (!desc->channel_begin()) {
+            spdk_put_io_channel(ch);
+            delete state;
+            return fail(ErrorKind::Closed, "descriptor is closed");
         }
         return BdevChannel(state);
     }

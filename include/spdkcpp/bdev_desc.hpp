@@ -6,9 +6,11 @@
 //   Result<void> r = co_await desc->write(*ch, *buf, 0);
 //
 // Thread rules: a descriptor is closed on the thread that opened it; dropping the
-// owner elsewhere sends the close there. It closes only once its I/O in flight
-// has completed. When the bdev is hot-removed the descriptor is closed for you
-// (after your event handler ran), and later I/O gives Closed.
+// owner elsewhere sends the close there. It closes only once the channels got
+// from it are put, which happens after their I/O in flight has completed; I/O
+// uses a channel of the same descriptor. When the bdev is hot-removed the
+// descriptor is closed for you (after your event handler ran, once its channels
+// are gone), and new I/O gives Closed.
 #pragma once
 
 #include <fmt/format.h>
@@ -110,7 +112,7 @@ class BdevDesc {
         if (ch == nullptr) {
             return fail(ErrorKind::OutOfMemory, "spdk_bdev_get_io_channel failed");
         }
-        return BdevChannel::adopt(ch, state_->bdev);
+        return BdevChannel::adopt(ch, state_);
     }
 
     // Reads buf.size() bytes at byte offset.
@@ -228,7 +230,8 @@ class BdevDesc {
     // with ThreadBound.
     template <BdevOp Op>
     [[nodiscard]] bool usable(const BdevChannel &ch) const noexcept {
-        return state_ != nullptr && ch &&
+        // A channel's descriptor is never null, so this also refuses a closed owner.
+        return ch && ch.state()->desc == state_ &&
 #if SPDKCPP_THREAD_CHECKS
                ch.state()->thread == spdk_get_thread() &&
 #endif
@@ -243,6 +246,9 @@ class BdevDesc {
         }
         if (!ch) {
             return {ErrorKind::InvalidParameter, "I/O on an empty channel"};
+        }
+        if (ch.state()->desc != state_) {
+            return {ErrorKind::InvalidParameter, "I/O on a channel of another descriptor"};
         }
         if (ch.state()->thread != spdk_get_thread()) {
             return {ErrorKind::WrongThread, "I/O on a channel of another thread"};

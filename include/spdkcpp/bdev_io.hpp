@@ -108,7 +108,7 @@ class [[nodiscard]] BdevIo {
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         handle_ = h;
-        if (!desc_->io_begin()) [[unlikely]] {
+        if (!desc_->accepting()) [[unlikely]] {
             status_ = kClosed;
             return false;
         }
@@ -168,8 +168,7 @@ class [[nodiscard]] BdevIo {
         } else {
             status_ = rc;
         }
-        --ch_->inflight;
-        desc_->io_end();
+        ch_->io_done();
         return false;
     }
 
@@ -220,7 +219,6 @@ class [[nodiscard]] BdevIo {
         // Give the spdk_bdev_io back before the channel can be put.
         spdk_bdev_free_io(bdev_io);
         self->ch_->io_done();
-        self->desc_->io_end();
         self->handle_.resume();
     }
 

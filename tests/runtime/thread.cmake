@@ -19,16 +19,3 @@ target_include_directories(runtime_event_tests PRIVATE ${PROJECT_SOURCE_DIR}/run
 spdkcpp_c_test(c_thread_test c/thread_test.c)
 spdkcpp_c_test(c_app_test c/app_test.c)
 set_property(TEST c_thread_test c_app_test APPEND PROPERTY LABELS threads)
-
-# gtest_discover_tests flattens a list given as LABELS ("runtime;threads" becomes
-# LABELS runtime, and "threads" is lost), so the discovered tests get their labels
-# again from an include that ctest runs after the discovery.
-set(thread_labels_file ${CMAKE_CURRENT_BINARY_DIR}/thread_test_labels.cmake)
-file(WRITE ${thread_labels_file} [=[
-foreach(binary runtime_thread_tests runtime_init_tests runtime_event_tests)
-    foreach(test IN LISTS ${binary}_TESTS)
-        set_tests_properties("${test}" PROPERTIES LABELS "runtime;threads")
-    endforeach()
-endforeach()
-]=])
-set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${thread_labels_file})

@@ -1,5 +1,9 @@
 // The shared state behind a BdevDesc, and the protocol that closes the descriptor
 // exactly once, on the thread that opened it, after its last I/O completed.
+//
+// I/O goes through channels got from the descriptor, and a channel is put only
+// after its own last I/O completed (bdev_channel.hpp). So the descriptor counts
+// its live channels, not its I/Os: the I/O path pays a plain load, not atomics.
 #pragma once
 
 #include <atomic>
@@ -47,18 +51,25 @@ struct DescState {
         return (word.load(std::memory_order_acquire) & kClosing) != 0;
     }
 
-    // Counts an I/O in; false when the descriptor is closing.
-    bool io_begin() noexcept {
+    // Whether new I/O may start: a single relaxed load on the I/O path. An I/O
+    // that starts as the close is requested is still safe: its channel keeps the
+    // descriptor open until the I/O completed.
+    [[nodiscard]] bool accepting() const noexcept {
+        return (word.load(std::memory_order_relaxed) & kClosing) == 0;
+    }
+
+    // Counts a channel in; false when the descriptor is closing.
+    bool channel_begin() noexcept {
         const uint64_t old = word.fetch_add(1, std::memory_order_acq_rel);
         if ((old & kClosing) != 0) {
-            io_end();
+            channel_end();
             return false;
         }
         return true;
     }
 
-    // Counts an I/O out. The state may be gone when this returns.
-    void io_end() noexcept {
+    // Counts a channel out. The state may be gone when this returns.
+    void channel_end() noexcept {
         const uint64_t now = word.fetch_sub(1, std::memory_order_acq_rel) - 1;
         if ((now & (kCount | kClosing | kClosed)) == kClosing) {
             try_close();
@@ -111,8 +122,8 @@ struct DescState {
         if (self->on_event != nullptr) {
             self->on_event(self->handler, type, bdev);
         }
-        // The bdev is going away: close once the I/O in flight is done, or its
-        // unregistration would wait for us forever.
+        // The bdev is going away: refuse new I/O and close once the channels are
+        // put (after their I/O in flight), or its unregistration would wait forever.
         if (type == SPDK_BDEV_EVENT_REMOVE) {
             self->request_close(false);
         }
