@@ -38,8 +38,14 @@ class [[nodiscard]] OnThread {
             rc_ = -EINVAL;
             return false;
         }
-        rc_ = spdk_thread_send_msg(target_.raw(), &detail::resume_handle, h.address());
-        return rc_ == 0;
+        // Once sent, the coroutine may resume on the target at once: touch nothing
+        // of this awaiter unless the send failed.
+        const int rc = spdk_thread_send_msg(target_.raw(), &detail::resume_handle, h.address());
+        if (rc != 0) {
+            rc_ = rc;
+            return false;
+        }
+        return true;
     }
     Result<void> await_resume() const {
         if (rc_ == 0) {

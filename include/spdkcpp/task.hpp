@@ -39,6 +39,12 @@ struct PromiseBase {
     enum class Owner : unsigned char { task_object, detached, finished };
     std::atomic<Owner> owner{Owner::task_object};
 
+    // Marks the task finished and consumed; true when nobody owns the frame any
+    // more and the caller must free it.
+    bool settle() noexcept {
+        return owner.exchange(Owner::finished, std::memory_order_acq_rel) == Owner::detached;
+    }
+
     static void *operator new(std::size_t size) { return FramePool::allocate(size); }
     static void operator delete(void *p, std::size_t size) noexcept {
         FramePool::deallocate(p, size);
@@ -53,12 +59,15 @@ struct PromiseBase {
         std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) noexcept {
             PromiseBase &p = self.promise();
             if (p.continuation) {
+                // The awaiter takes the value, then settles who frees the frame.
                 return p.continuation;
             }
             if (p.notify != nullptr) {
+                // Notified tasks are owned by a Task object (when_all, a driver),
+                // which frees the frame after taking the value.
+                (void)p.settle();
                 p.notify(p.notify_ctx);
-            } else if (p.owner.exchange(Owner::finished, std::memory_order_acq_rel) ==
-                       Owner::detached) {
+            } else if (p.settle()) {
                 self.destroy();
             }
             return std::noop_coroutine();
@@ -119,7 +128,19 @@ class [[nodiscard]] Task {
                 handle.promise().started = true;
                 return handle;
             }
-            T await_resume() { return handle.promise().take(); }
+            T await_resume() {
+                if constexpr (std::is_void_v<T>) {
+                    if (handle.promise().settle()) {
+                        handle.destroy();
+                    }
+                } else {
+                    T value = handle.promise().take();
+                    if (handle.promise().settle()) {
+                        handle.destroy();  // its Task was dropped while it ran
+                    }
+                    return value;
+                }
+            }
         };
         return Awaiter{handle_};
     }
@@ -138,15 +159,16 @@ class [[nodiscard]] Task {
             return;
         }
         auto &p = h.promise();
-        if (!p.started || h.done()) {
+        if (!p.started) {
             h.destroy();
             return;
         }
-        // Running: it frees itself when it finishes (see the header comment).
-        p.continuation = {};
+        // Started: free the frame now if it is finished and consumed; otherwise it
+        // frees itself when it finishes (see the header comment), after an
+        // awaiter, if any, took its value.
         p.notify = nullptr;
-        using Owner = detail::PromiseBase::Owner;
-        if (p.owner.exchange(Owner::detached, std::memory_order_acq_rel) == Owner::finished) {
+        if (p.owner.exchange(detail::PromiseBase::Owner::detached, std::memory_order_acq_rel) ==
+            detail::PromiseBase::Owner::finished) {
             h.destroy();
         }
     }

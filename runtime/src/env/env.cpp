@@ -228,9 +228,11 @@ void spdk_env_fini(void) {
     t_current_core = SPDK_ENV_LCORE_ID_ANY;
 }
 
+// As with DPDK, the cores stay known after spdk_env_fini (programs report per-core
+// results after it).
 uint32_t spdk_env_get_core_count(void) {
     Env &e = env();
-    return e.initialized ? spdk_cpuset_count(&e.cores) : 1;
+    return e.ever_initialized ? spdk_cpuset_count(&e.cores) : 1;
 }
 
 uint32_t spdk_env_get_current_core(void) {
@@ -243,7 +245,7 @@ uint32_t spdk_env_get_main_core(void) {
 
 uint32_t spdk_env_get_first_core(void) {
     Env &e = env();
-    if (!e.initialized) {
+    if (!e.ever_initialized) {
         return 0;
     }
     for (uint32_t c = 0; c < SPDK_CPUSET_SIZE; ++c) {
@@ -256,7 +258,7 @@ uint32_t spdk_env_get_first_core(void) {
 
 uint32_t spdk_env_get_last_core(void) {
     Env &e = env();
-    if (!e.initialized) {
+    if (!e.ever_initialized) {
         return 0;
     }
     for (uint32_t c = SPDK_CPUSET_SIZE; c-- > 0;) {
@@ -269,7 +271,7 @@ uint32_t spdk_env_get_last_core(void) {
 
 uint32_t spdk_env_get_next_core(uint32_t prev_core) {
     Env &e = env();
-    if (!e.initialized) {
+    if (!e.ever_initialized) {
         return UINT32_MAX;
     }
     for (uint32_t c = prev_core + 1; c < SPDK_CPUSET_SIZE; ++c) {
@@ -290,7 +292,7 @@ int32_t spdk_env_get_socket_id(uint32_t /*core*/) {
 
 void spdk_env_get_cpuset(struct spdk_cpuset *cpuset) {
     Env &e = env();
-    if (e.initialized) {
+    if (e.ever_initialized) {
         spdk_cpuset_copy(cpuset, &e.cores);
     } else {
         spdk_cpuset_zero(cpuset);
