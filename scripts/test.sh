@@ -17,7 +17,7 @@ run_preset() {
 }
 
 presets=("$@")
-if ((${#presets[@]} == 0)); then presets=(dev asan); fi
+if ((${#presets[@]} == 0)); then presets=(dev asan tsan); fi
 for preset in "${presets[@]}"; do
     run_preset "${preset}"
 done

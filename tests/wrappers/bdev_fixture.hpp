@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "driver_fixture.hpp"
 #include "spdkcpp/subsystems.hpp"
 #include "spdkcpp/task.hpp"
 #include "spdkcpp/thread_driver.hpp"

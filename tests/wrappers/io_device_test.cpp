@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "driver_fixture.hpp"
 #include "spdkcpp/task.hpp"
 #include "spdkcpp/thread_driver.hpp"
 
@@ -29,20 +30,8 @@ struct ChannelCtx {
     int visits = 0;
 };
 
-class IoDeviceTest : public ::testing::Test {
+class IoDeviceTest : public testing::DriverFixture {
   protected:
-    void SetUp() override {
-        auto d = ThreadDriver::create();
-        ASSERT_TRUE(d) << d.error().message();
-        driver_.emplace(std::move(*d));
-        app_ = *driver_->add_thread("app");
-        worker_ = *driver_->add_thread("worker");
-    }
-    void TearDown() override { driver_.reset(); }
-
-    std::optional<ThreadDriver> driver_;
-    ThreadRef app_;
-    ThreadRef worker_;
     Counters counters_;
 };
 

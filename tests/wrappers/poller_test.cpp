@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "driver_fixture.hpp"
 #include "spdkcpp/thread_driver.hpp"
 
 namespace spdkcpp {
@@ -11,22 +12,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class PollerTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        auto d = ThreadDriver::create();
-        ASSERT_TRUE(d) << d.error().message();
-        driver_.emplace(std::move(*d));
-        app_ = *driver_->add_thread("app");
-        worker_ = *driver_->add_thread("worker");
-        driver_->run_until_idle();  // both threads now at the virtual clock
-    }
-    void TearDown() override { driver_.reset(); }
-
-    std::optional<ThreadDriver> driver_;
-    ThreadRef app_;
-    ThreadRef worker_;
-};
+using PollerTest = testing::DriverFixture;
 
 TEST_F(PollerTest, ActivePollerRunsOnEveryPoll) {
     int runs = 0;

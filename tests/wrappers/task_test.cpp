@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "driver_fixture.hpp"
 #include "spdkcpp/scheduling.hpp"
 #include "spdkcpp/thread_driver.hpp"
 #include "spdkcpp/when_all.hpp"
@@ -15,22 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class TaskTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        auto d = ThreadDriver::create();
-        ASSERT_TRUE(d) << d.error().message();
-        driver_.emplace(std::move(*d));
-        app_ = *driver_->add_thread("app");
-        worker_ = *driver_->add_thread("worker");
-        driver_->run_until_idle();
-    }
-    void TearDown() override { driver_.reset(); }
-
-    std::optional<ThreadDriver> driver_;
-    ThreadRef app_;
-    ThreadRef worker_;
-};
+using TaskTest = testing::DriverFixture;
 
 Task<int> answer() {
     co_return 42;

@@ -4,26 +4,13 @@
 
 #include <string>
 
+#include "driver_fixture.hpp"
 #include "spdkcpp/thread_driver.hpp"
 
 namespace spdkcpp {
 namespace {
 
-class ThreadBoundTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        auto d = ThreadDriver::create();
-        ASSERT_TRUE(d) << d.error().message();
-        driver_.emplace(std::move(*d));
-        app_ = *driver_->add_thread("app");
-        worker_ = *driver_->add_thread("worker");
-    }
-    void TearDown() override { driver_.reset(); }
-
-    std::optional<ThreadDriver> driver_;
-    ThreadRef app_;
-    ThreadRef worker_;
-};
+using ThreadBoundTest = testing::DriverFixture;
 
 #if SPDKCPP_THREAD_CHECKS
 TEST_F(ThreadBoundTest, AccessOnOwnerThreadWorks) {

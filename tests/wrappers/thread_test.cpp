@@ -5,26 +5,13 @@
 #include <memory>
 #include <vector>
 
+#include "driver_fixture.hpp"
 #include "spdkcpp/thread_driver.hpp"
 
 namespace spdkcpp {
 namespace {
 
-class ThreadTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        auto d = ThreadDriver::create();
-        ASSERT_TRUE(d) << d.error().message();
-        driver_.emplace(std::move(*d));
-        auto app = driver_->add_thread("app");
-        ASSERT_TRUE(app);
-        app_ = *app;
-    }
-    void TearDown() override { driver_.reset(); }
-
-    std::optional<ThreadDriver> driver_;
-    ThreadRef app_;
-};
+using ThreadTest = testing::DriverFixture;
 
 static_assert(detail::fits_in_pointer<decltype([p = static_cast<int *>(nullptr)] { (void)p; })>);
 static_assert(!std::is_copy_constructible_v<Thread>);
@@ -34,7 +21,7 @@ TEST_F(ThreadTest, CreateNamesAndCounts) {
     ASSERT_TRUE(t) << t.error().message();
     EXPECT_EQ(t->name(), "worker");
     EXPECT_NE(t->id(), app_.id());
-    EXPECT_EQ(driver_->thread_count(), 2U);
+    EXPECT_EQ(driver_->thread_count(), 3U);  // app, worker and this one
     EXPECT_EQ(ThreadRef::current(), ThreadRef());
     driver_->on(t->ref(), [&] { EXPECT_EQ(ThreadRef::current(), t->ref()); });
 }
@@ -71,10 +58,10 @@ TEST_F(ThreadTest, DroppingTheOwnerExitsTheThread) {
         ASSERT_TRUE(t);
         ASSERT_TRUE(t->send([&ran] { ran = true; }));
     }
-    EXPECT_EQ(driver_->thread_count(), 2U);  // not blocked on, not yet exited
+    EXPECT_EQ(driver_->thread_count(), 3U);  // not blocked on, not yet exited
     driver_->run_until_idle();
     EXPECT_TRUE(ran);  // queued work ran before the exit
-    EXPECT_EQ(driver_->thread_count(), 1U);
+    EXPECT_EQ(driver_->thread_count(), 2U);
 }
 
 TEST_F(ThreadTest, SendToExitedThreadIsClosed) {

@@ -1,0 +1,29 @@
+// A ThreadDriver with two threads, "app" (SPDK's app thread) and "worker".
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "spdkcpp/thread_driver.hpp"
+
+namespace spdkcpp::testing {
+
+class DriverFixture : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto d = ThreadDriver::create();
+        ASSERT_TRUE(d) << d.error().message();
+        driver_.emplace(std::move(*d));
+        app_ = *driver_->add_thread("app");
+        worker_ = *driver_->add_thread("worker");
+        driver_->run_until_idle();  // both threads now at the virtual clock
+    }
+    void TearDown() override { driver_.reset(); }
+
+    std::optional<ThreadDriver> driver_;
+    ThreadRef app_;
+    ThreadRef worker_;
+};
+
+}  // namespace spdkcpp::testing
