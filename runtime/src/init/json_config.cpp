@@ -33,10 +33,6 @@ void load_done(ConfigLoad *load, int rc) {
     cb(rc, cb_arg);
 }
 
-bool is_unknown_method(int rc, const std::string &method, const std::string &error) {
-    return rc == -ENOENT && error == "unknown method '" + method + "'";
-}
-
 // Applies one config entry of subsystem `name`. Returns 0 to go on, or the rc that
 // ends the load.
 int apply_entry(const ConfigLoad &load, const std::string &name, size_t index, const json &entry) {
@@ -61,18 +57,7 @@ int apply_entry(const ConfigLoad &load, const std::string &name, size_t index, c
         }
         params = *params_it;
     }
-    std::string error;
-    int rc;
-    try {
-        rc = spdk_embedded::call_rpc(method, params, error);
-    } catch (const std::exception &e) {
-        error = e.what();
-        rc = -EINVAL;
-    }
-    if (rc == 0) {
-        return 0;
-    }
-    if (is_unknown_method(rc, method, error)) {
+    if (!spdk_embedded::rpc_exists(method)) {
         if (!load.stop_on_error) {
             return 0;
         }
@@ -88,6 +73,17 @@ int apply_entry(const ConfigLoad &load, const std::string &name, size_t index, c
         SPDK_ERRLOG("JSON config: subsystem '%s': unknown method '%s'\n", name.c_str(),
                     method.c_str());
         return -ENOENT;
+    }
+    std::string error;
+    int rc;
+    try {
+        rc = spdk_embedded::call_rpc(method, params, error);
+    } catch (const std::exception &e) {
+        error = e.what();
+        rc = -EINVAL;
+    }
+    if (rc == 0) {
+        return 0;
     }
     SPDK_ERRLOG("JSON config: subsystem '%s', method '%s' failed: %s (%s)\n", name.c_str(),
                 method.c_str(), error.empty() ? "no reason given" : error.c_str(),

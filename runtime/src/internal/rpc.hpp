@@ -19,6 +19,9 @@ using RpcHandler = int (*)(const nlohmann::json &params, std::string &error);
 // Registers method; meant for static registrars (see RpcRegistrar).
 void register_rpc(const char *method, RpcHandler handler);
 
+// Whether a method of that name is registered.
+bool rpc_exists(const std::string &method);
+
 // Calls a registered method: -ENOENT with error set when there is no such method.
 int call_rpc(const std::string &method, const nlohmann::json &params, std::string &error);
 

@@ -25,6 +25,12 @@ void register_rpc(const char *method, RpcHandler handler) {
     r.methods.insert_or_assign(method, handler);
 }
 
+bool rpc_exists(const std::string &method) {
+    Registry &r = registry();
+    std::lock_guard guard(r.lock);
+    return r.methods.contains(method);
+}
+
 int call_rpc(const std::string &method, const nlohmann::json &params, std::string &error) {
     RpcHandler handler = nullptr;
     {
