@@ -182,12 +182,20 @@ Task<int> Job::worker(Slot &slot) {
                 }
                 break;
             default:
-                r = is_read ? co_await desc.read(ch, slot.buf, offset)
-                            : co_await desc.write(ch, slot.buf, offset);
+                // Not `r = is_read ? co_await ... : co_await ...`: GCC 12 evaluates
+                // the operands of both arms of a conditional holding co_await.
+                if (is_read) {
+                    r = co_await desc.read(ch, slot.buf, offset);
+                } else {
+                    r = co_await desc.write(ch, slot.buf, offset);
+                }
                 break;
         }
         const uint64_t done = Clock::ticks();
         if (r) {
+            if (w == Workload::Rw || w == Workload::RandRw) {
+                (is_read ? result_.reads : result_.writes) += 1;
+            }
             result_.ios += ops;
             result_.bytes += ops * io_size;
             result_.latency.record((done - now) / ops);

@@ -21,6 +21,8 @@ struct Mismatch {
 
 struct JobResult {
     uint64_t ios = 0;
+    uint64_t reads = 0;  // of the ios, for rw and randrw
+    uint64_t writes = 0;
     uint64_t bytes = 0;
     uint64_t errors = 0;
     uint64_t mismatches = 0;

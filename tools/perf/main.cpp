@@ -156,6 +156,8 @@ Task<int> perf_main(const perf::Options &options) {
         summaries.push_back(perf::summarize(job.bdev(), static_cast<int>(job.core()), r,
                                             options.io_size, r.seconds));
         all.ios += r.ios;
+        all.reads += r.reads;
+        all.writes += r.writes;
         all.errors += r.errors;
         all.mismatches += r.mismatches;
         all.latency.merge(r.latency);

@@ -15,6 +15,8 @@ Summary summarize(const std::string &name, int core, const JobResult &r, uint64_
     s.name = name;
     s.core = core;
     s.ios = r.ios;
+    s.reads = r.reads;
+    s.writes = r.writes;
     s.iops = seconds > 0 ? static_cast<double>(r.ios) / seconds : 0;
     s.mibps = s.iops * static_cast<double>(io_size) / (1024.0 * 1024.0);
     s.avg_lat_us = Clock::to_us(static_cast<uint64_t>(r.latency.mean()));
@@ -49,15 +51,10 @@ void print_table(const Options &options, const std::vector<Summary> &jobs, const
 namespace {
 
 nlohmann::json fields(const Summary &s) {
-    return {{"ios", s.ios},
-            {"iops", s.iops},
-            {"mibps", s.mibps},
-            {"avg_lat_us", s.avg_lat_us},
-            {"p50_us", s.p50_us},
-            {"p99_us", s.p99_us},
-            {"p999_us", s.p999_us},
-            {"errors", s.errors},
-            {"mismatches", s.mismatches}};
+    return {{"ios", s.ios},       {"reads", s.reads},          {"writes", s.writes},
+            {"iops", s.iops},     {"mibps", s.mibps},          {"avg_lat_us", s.avg_lat_us},
+            {"p50_us", s.p50_us}, {"p99_us", s.p99_us},        {"p999_us", s.p999_us},
+            {"errors", s.errors}, {"mismatches", s.mismatches}};
 }
 
 }  // namespace

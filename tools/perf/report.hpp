@@ -13,6 +13,8 @@ struct Summary {
     std::string name;  // bdev, or "Total"
     int core = -1;     // -1 for the total
     uint64_t ios = 0;
+    uint64_t reads = 0;
+    uint64_t writes = 0;
     double iops = 0;
     double mibps = 0;
     double avg_lat_us = 0;
