@@ -108,7 +108,9 @@ Task<Result<void>> Job::run() {
     if (!channel) {
         co_return fail(channel.error());
     }
-    const std::size_t align = desc->bdev().buf_align();
+    // Page-aligned, as fio's: an O_DIRECT transfer then never straddles pages.
+    constexpr std::size_t kPage = 4096;
+    const std::size_t align = std::max<std::size_t>(desc->bdev().buf_align(), kPage);
     const uint64_t io_size = options_.io_size;
     const uint64_t units = region_size_ / io_size;
     const uint32_t depth = static_cast<uint32_t>(std::min<uint64_t>(options_.queue_depth, units));

@@ -321,6 +321,13 @@ struct spdk_bdev_io_internal_fields {
         uint64_t len;
     } buf;
     spdk_bdev_io_get_buf_cb get_buf_cb;
+    /* The caller's buffers while the module works on an aligned bounce buffer. */
+    struct {
+        struct iovec *iovs;
+        int iovcnt;
+        uint8_t active;
+        struct iovec iov; /* the caller's iovec when it was the I/O's own iov */
+    } bounce;
     /* Progress of a request the bdev layer carries out in pieces. */
     struct {
         uint64_t remaining_num_blocks;

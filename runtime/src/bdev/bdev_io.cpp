@@ -187,6 +187,23 @@ void submit_zero_chunk(spdk_bdev_io *io) {
 
 // Runs what follows a module's completion, outside of any submit call, on the
 // submitting thread.
+// A bounced read hands its data to the caller's buffers; either way the caller's
+// buffers are the I/O's again.
+void unbounce(spdk_bdev_io *io, bool success) {
+    if (success && io->type == SPDK_BDEV_IO_TYPE_READ) {
+        spdk_copy_buf_to_iovs(io->internal.bounce.iovs, io->internal.bounce.iovcnt,
+                              io->internal.buf.ptr, io->internal.buf.len);
+    }
+    if (io->internal.bounce.iovs == &io->internal.bounce.iov) {
+        io->iov = io->internal.bounce.iov;
+        io->u.bdev.iovs = &io->iov;
+    } else {
+        io->u.bdev.iovs = io->internal.bounce.iovs;
+    }
+    io->u.bdev.iovcnt = io->internal.bounce.iovcnt;
+    io->internal.bounce.active = 0;
+}
+
 void finish_io(spdk_bdev_io *io) {
     spdk_bdev_channel *ch = io->internal.ch;
     const int8_t status = io->internal.status;
@@ -210,6 +227,9 @@ void finish_io(spdk_bdev_io *io) {
         io->u.bdev.iovcnt = 0;
         io->u.bdev.offset_blocks = io->internal.split.orig_offset_blocks;
         io->u.bdev.num_blocks = io->internal.split.orig_num_blocks;
+    }
+    if (spdk_unlikely(io->internal.bounce.active)) {
+        unbounce(io, status == SPDK_BDEV_IO_STATUS_SUCCESS);
     }
     ch->io_outstanding--;
     if (spdk_likely(status == SPDK_BDEV_IO_STATUS_SUCCESS)) {
@@ -285,6 +305,7 @@ inline spdk_bdev_io *new_io(spdk_bdev_desc *desc, spdk_io_channel *io_ch, uint8_
     io->internal.status = SPDK_BDEV_IO_STATUS_PENDING;
     io->internal.in_submit_request = 0;
     io->internal.has_buf = 0;
+    io->internal.bounce.active = 0;
     io->internal.emulated_write_zeroes = 0;
     io->internal.submit_tsc = spdk_get_ticks();
     io->u.bdev.offset_blocks = offset_blocks;
@@ -448,6 +469,9 @@ void *take_buf(MgmtChannel *m, size_t len) {
 void give_buf(spdk_bdev_io *io, void *buf, uint64_t len) {
     io->internal.has_buf = 1;
     io->internal.buf.ptr = buf;
+    if (io->internal.bounce.active && io->type == SPDK_BDEV_IO_TYPE_WRITE) {
+        spdk_copy_iovs_to_buf(buf, len, io->internal.bounce.iovs, io->internal.bounce.iovcnt);
+    }
     io->iov.iov_base = buf;
     io->iov.iov_len = len;
     io->u.bdev.iovs = &io->iov;
@@ -1247,6 +1271,19 @@ void spdk_bdev_io_get_buf(struct spdk_bdev_io *bdev_io, spdk_bdev_io_get_buf_cb 
     if (present) {
         cb(bdev_io->internal.ch->module_ch, bdev_io, true);
         return;
+    }
+    if (iovs != nullptr && bdev_io->u.bdev.iovcnt > 0 && iovs[0].iov_base != nullptr) {
+        // The caller's buffers are misaligned for this bdev: as SPDK, work on an
+        // aligned bounce buffer, filled from them for a write and copied back to
+        // them when a read completes.
+        // The I/O's own iov is about to point at the bounce buffer: keep a copy.
+        if (iovs == &bdev_io->iov) {
+            bdev_io->internal.bounce.iov = bdev_io->iov;
+            iovs = &bdev_io->internal.bounce.iov;
+        }
+        bdev_io->internal.bounce.iovs = iovs;
+        bdev_io->internal.bounce.iovcnt = bdev_io->u.bdev.iovcnt;
+        bdev_io->internal.bounce.active = 1;
     }
     if (len > kLargeBufSize || align > kBufAlign) {
         SPDK_ERRLOG("cannot give a %" PRIu64 "-byte buffer aligned to %zu\n", len, align);
