@@ -19,9 +19,11 @@ int main() {
     }
     // The buffers themselves are the iovec array SPDK's readv/writev take.
     const auto iovs = spdkcpp::as_iovecs(bufs);
-    for (std::size_t i = 0; i < iovs.size(); ++i) {
-        const auto *bytes = static_cast<const unsigned char *>(iovs[i].iov_base);
-        if (bytes[0] != i + 1 || bytes[iovs[i].iov_len - 1] != i + 1) {
+    for (std::size_t i = 0; i < bufs.size(); ++i) {
+        const spdkcpp::IoVec view(bufs[i]);
+        const auto expected = std::byte(i + 1);
+        if (view.data() != iovs[i].iov_base || view.bytes().front() != expected ||
+            view.bytes().back() != expected) {
             fmt::print(stderr, "hello_dma: buffer {} holds the wrong bytes\n", i);
             return EXIT_FAILURE;
         }
