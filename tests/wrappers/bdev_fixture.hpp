@@ -20,14 +20,10 @@ inline std::string bdev_config() {
     ]}]})";
 }
 
-class BdevFixture : public ::testing::Test {
+class BdevFixture : public DriverFixture {
   protected:
     void SetUp() override {
-        auto d = ThreadDriver::create();
-        ASSERT_TRUE(d) << d.error().message();
-        driver_.emplace(std::move(*d));
-        app_ = *driver_->add_thread("app");
-        worker_ = *driver_->add_thread("worker");
+        DriverFixture::SetUp();
         auto up = driver_->run(app_, bring_up());
         ASSERT_TRUE(up) << up.error().message();
         ASSERT_TRUE(*up) << up->error().message();
@@ -48,10 +44,6 @@ class BdevFixture : public ::testing::Test {
         EXPECT_TRUE(r) << r.error().message();
         return std::move(*r);
     }
-
-    std::optional<ThreadDriver> driver_;
-    ThreadRef app_;
-    ThreadRef worker_;
 
   private:
     static Task<Result<void>> bring_up() {
