@@ -371,15 +371,8 @@ TEST_F(BdevModuleTest, AReadWithoutABufferGetsOneFromTheBdevLayer) {
     }
     Open o = open_rw();
     IoResult r;
-    r.keep_io = true;
-    ASSERT_EQ(spdk_bdev_read_blocks(o.desc, o.ch, nullptr, 1, 2, io_done, &r), 0);
-    poll_all();
-    ASSERT_EQ(r.completions, 1);
-    ASSERT_TRUE(r.success);
     iovec *iov = nullptr;
-    int iovcnt = 0;
-    spdk_bdev_io_get_iovec(r.io, &iov, &iovcnt);
-    ASSERT_EQ(iovcnt, 1);
+    ASSERT_NO_FATAL_FAILURE(read_without_buffer(o.desc, o.ch, 1, 2, r, &iov));
     ASSERT_EQ(iov[0].iov_len, 8192U);
     EXPECT_EQ(std::memcmp(iov[0].iov_base, dev_->data.data() + 4096, 8192), 0);
     spdk_bdev_free_io(r.io);

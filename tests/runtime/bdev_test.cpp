@@ -284,15 +284,8 @@ TEST_F(BdevIoTest, ReadWithoutABufferLendsTheData) {
     out.fill(7);
     ASSERT_TRUE(write(out, 0, 1024));
     IoResult r;
-    r.keep_io = true;
-    ASSERT_EQ(spdk_bdev_read_blocks(desc_, ch_, nullptr, 0, 2, io_done, &r), 0);
-    poll_all();
-    ASSERT_EQ(r.completions, 1);
-    ASSERT_TRUE(r.success);
     iovec *iov = nullptr;
-    int iovcnt = 0;
-    spdk_bdev_io_get_iovec(r.io, &iov, &iovcnt);
-    ASSERT_EQ(iovcnt, 1);
+    ASSERT_NO_FATAL_FAILURE(read_without_buffer(desc_, ch_, 0, 2, r, &iov));
     ASSERT_NE(iov[0].iov_base, nullptr);
     ASSERT_EQ(iov[0].iov_len, 1024U);
     EXPECT_EQ(std::memcmp(iov[0].iov_base, out.data(), 1024), 0);
@@ -932,15 +925,8 @@ TEST_F(NullBdevTest, WritesAreDiscardedAndReadsLeaveTheBufferAlone) {
 
 TEST_F(NullBdevTest, ReadWithoutABufferGetsZeroes) {
     IoResult r;
-    r.keep_io = true;
-    ASSERT_EQ(spdk_bdev_read_blocks(desc_, ch_, nullptr, 0, 8, io_done, &r), 0);
-    poll_all();
-    ASSERT_EQ(r.completions, 1);
-    ASSERT_TRUE(r.success);
     iovec *iov = nullptr;
-    int iovcnt = 0;
-    spdk_bdev_io_get_iovec(r.io, &iov, &iovcnt);
-    ASSERT_EQ(iovcnt, 1);
+    ASSERT_NO_FATAL_FAILURE(read_without_buffer(desc_, ch_, 0, 8, r, &iov));
     ASSERT_EQ(iov[0].iov_len, 4096U);
     EXPECT_TRUE(spdk_mem_all_zero(iov[0].iov_base, iov[0].iov_len));
     spdk_bdev_free_io(r.io);

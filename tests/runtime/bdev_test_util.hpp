@@ -219,6 +219,22 @@ class BdevFixture : public ::testing::Test {
         ADD_FAILURE() << "threads did not become idle";
     }
 
+    // Reads num_blocks at offset_blocks without a buffer and sets *iov to the one
+    // buffer the bdev lent; r keeps the I/O (r.io), the caller frees it. Use with
+    // ASSERT_NO_FATAL_FAILURE.
+    void read_without_buffer(spdk_bdev_desc *desc, spdk_io_channel *ch, uint64_t offset_blocks,
+                             uint64_t num_blocks, IoResult &r, iovec **iov) {
+        r.keep_io = true;
+        ASSERT_EQ(spdk_bdev_read_blocks(desc, ch, nullptr, offset_blocks, num_blocks, io_done, &r),
+                  0);
+        poll_all();
+        ASSERT_EQ(r.completions, 1);
+        ASSERT_TRUE(r.success);
+        int iovcnt = 0;
+        spdk_bdev_io_get_iovec(r.io, iov, &iovcnt);
+        ASSERT_EQ(iovcnt, 1);
+    }
+
     template <typename Pred>
     void poll_until(Pred done) {
         for (int round = 0; round < 100000 && !done(); ++round) {

@@ -507,6 +507,17 @@ std::string write_temp(const std::string &name, const std::string &text) {
     return path;
 }
 
+// spdk_app_start(opts) with a start function that sets *called and stops at once.
+int start_noting_call(spdk_app_opts *opts, bool *called) {
+    return spdk_app_start(
+        opts,
+        [](void *arg) {
+            *static_cast<bool *>(arg) = true;
+            spdk_app_stop(0);
+        },
+        called);
+}
+
 TEST_F(AppTest, ConfigInMemoryIsAppliedBeforeStartFn) {
     std::string config =
         R"({"subsystems": [{"subsystem": "app_test", "config": [
@@ -546,13 +557,7 @@ TEST_F(AppTest, MalformedConfigFileFailsTheStartAndNamesTheFile) {
     spdk_app_opts opts = make_opts();
     opts.json_config_file = path.c_str();
     bool called = false;
-    const int rc = spdk_app_start(
-        &opts,
-        [](void *arg) {
-            *static_cast<bool *>(arg) = true;
-            spdk_app_stop(0);
-        },
-        &called);
+    const int rc = start_noting_call(&opts, &called);
     EXPECT_NE(rc, 0);
     EXPECT_FALSE(called);
     EXPECT_TRUE(log.contains(path)) << log.text();
@@ -569,13 +574,7 @@ TEST_F(AppTest, FailingConfigMethodNamesFileMethodAndParameter) {
     spdk_app_opts opts = make_opts();
     opts.json_config_file = path.c_str();
     bool called = false;
-    const int rc = spdk_app_start(
-        &opts,
-        [](void *arg) {
-            *static_cast<bool *>(arg) = true;
-            spdk_app_stop(0);
-        },
-        &called);
+    const int rc = start_noting_call(&opts, &called);
     EXPECT_NE(rc, 0);
     EXPECT_FALSE(called);
     const std::string text = log.text();

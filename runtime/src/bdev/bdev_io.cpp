@@ -369,14 +369,22 @@ void *ext_md(const spdk_bdev_ext_io_opts *opts) {
     return opts->metadata;
 }
 
-int readv_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
-                 void *md, uint64_t offset_blocks, uint64_t num_blocks,
-                 spdk_bdev_io_completion_cb cb, void *cb_arg) {
+// Reads (Type READ) or writes (Type WRITE) num_blocks at offset_blocks from or to iov
+// (iovcnt vectors) or, without iov, buf; md is the separate metadata or NULL.
+template <spdk_bdev_io_type Type>
+inline int rw_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
+                     void *md, uint64_t offset_blocks, uint64_t num_blocks,
+                     spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    static_assert(Type == SPDK_BDEV_IO_TYPE_READ || Type == SPDK_BDEV_IO_TYPE_WRITE);
+    if constexpr (Type == SPDK_BDEV_IO_TYPE_WRITE) {
+        if (spdk_unlikely(!desc->write)) {
+            return -EBADF;
+        }
+    }
     if (spdk_unlikely(!valid_blocks(desc->bdev, offset_blocks, num_blocks))) {
         return -EINVAL;
     }
-    spdk_bdev_io *io =
-        new_io(desc, ch, SPDK_BDEV_IO_TYPE_READ, offset_blocks, num_blocks, cb, cb_arg);
+    spdk_bdev_io *io = new_io(desc, ch, Type, offset_blocks, num_blocks, cb, cb_arg);
     if (spdk_unlikely(io == nullptr)) {
         return -ENOMEM;
     }
@@ -391,29 +399,41 @@ int readv_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovc
     return 0;
 }
 
-int writev_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
-                  void *md, uint64_t offset_blocks, uint64_t num_blocks,
-                  spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    if (spdk_unlikely(!desc->write)) {
-        return -EBADF;
-    }
-    if (spdk_unlikely(!valid_blocks(desc->bdev, offset_blocks, num_blocks))) {
+// rw_blocks for a request in bytes (whole blocks, else -EINVAL).
+template <spdk_bdev_io_type Type>
+inline int rw_bytes(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
+                    uint64_t offset, uint64_t nbytes, spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    uint64_t offset_blocks = 0;
+    uint64_t num_blocks = 0;
+    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
         return -EINVAL;
     }
-    spdk_bdev_io *io =
-        new_io(desc, ch, SPDK_BDEV_IO_TYPE_WRITE, offset_blocks, num_blocks, cb, cb_arg);
-    if (spdk_unlikely(io == nullptr)) {
-        return -ENOMEM;
+    return rw_blocks<Type>(desc, ch, iov, iovcnt, buf, nullptr, offset_blocks, num_blocks, cb,
+                           cb_arg);
+}
+
+// rw_blocks with separate metadata (-EINVAL when the bdev has none).
+template <spdk_bdev_io_type Type>
+inline int rw_blocks_with_md(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt,
+                             void *buf, void *md, uint64_t offset_blocks, uint64_t num_blocks,
+                             spdk_bdev_io_completion_cb cb, void *cb_arg) {
+    if (check_md(desc, md) != 0) {
+        return -EINVAL;
     }
-    if (iov == nullptr) {
-        set_single_buf(io, buf);
-    } else {
-        io->u.bdev.iovs = iov;
-        io->u.bdev.iovcnt = iovcnt;
+    return rw_blocks<Type>(desc, ch, iov, iovcnt, buf, md, offset_blocks, num_blocks, cb, cb_arg);
+}
+
+// rw_blocks with the extended options (metadata only; no memory domains or accel
+// sequences).
+template <spdk_bdev_io_type Type>
+inline int rw_blocks_ext(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt,
+                         uint64_t offset_blocks, uint64_t num_blocks, spdk_bdev_io_completion_cb cb,
+                         void *cb_arg, spdk_bdev_ext_io_opts *opts) {
+    if (check_ext_opts(opts) != 0) {
+        return -EINVAL;
     }
-    io->u.bdev.md_buf = md;
-    submit(io);
-    return 0;
+    return rw_blocks_with_md<Type>(desc, ch, iov, iovcnt, nullptr, ext_md(opts), offset_blocks,
+                                   num_blocks, cb, cb_arg);
 }
 
 int comparev_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int iovcnt, void *buf,
@@ -683,138 +703,104 @@ using namespace spdk_embedded::bdev;
 
 extern "C" {
 
-// ---- reads -----------------------------------------------------------------------
+// ---- reads and writes ------------------------------------------------------------
+
+constexpr spdk_bdev_io_type kRead = SPDK_BDEV_IO_TYPE_READ;
+constexpr spdk_bdev_io_type kWrite = SPDK_BDEV_IO_TYPE_WRITE;
 
 int spdk_bdev_read(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
                    uint64_t offset, uint64_t nbytes, spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    uint64_t offset_blocks = 0;
-    uint64_t num_blocks = 0;
-    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
-        return -EINVAL;
-    }
-    return readv_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_bytes<kRead>(desc, ch, nullptr, 1, buf, offset, nbytes, cb, cb_arg);
 }
 
 int spdk_bdev_read_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
                           uint64_t offset_blocks, uint64_t num_blocks,
                           spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    return readv_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_blocks<kRead>(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb,
+                            cb_arg);
 }
 
 int spdk_bdev_read_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                                   void *buf, void *md, uint64_t offset_blocks, uint64_t num_blocks,
                                   spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    if (check_md(desc, md) != 0) {
-        return -EINVAL;
-    }
-    return readv_blocks(desc, ch, nullptr, 1, buf, md, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_blocks_with_md<kRead>(desc, ch, nullptr, 1, buf, md, offset_blocks, num_blocks, cb,
+                                    cb_arg);
 }
 
 int spdk_bdev_readv(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, struct iovec *iov,
                     int iovcnt, uint64_t offset, uint64_t nbytes, spdk_bdev_io_completion_cb cb,
                     void *cb_arg) {
-    uint64_t offset_blocks = 0;
-    uint64_t num_blocks = 0;
-    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
-        return -EINVAL;
-    }
-    return readv_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
-                        cb_arg);
+    return rw_bytes<kRead>(desc, ch, iov, iovcnt, nullptr, offset, nbytes, cb, cb_arg);
 }
 
 int spdk_bdev_readv_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                            struct iovec *iov, int iovcnt, uint64_t offset_blocks,
                            uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    return readv_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
-                        cb_arg);
+    return rw_blocks<kRead>(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
+                            cb_arg);
 }
 
 int spdk_bdev_readv_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                                    struct iovec *iov, int iovcnt, void *md, uint64_t offset_blocks,
                                    uint64_t num_blocks, spdk_bdev_io_completion_cb cb,
                                    void *cb_arg) {
-    if (check_md(desc, md) != 0) {
-        return -EINVAL;
-    }
-    return readv_blocks(desc, ch, iov, iovcnt, nullptr, md, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_blocks_with_md<kRead>(desc, ch, iov, iovcnt, nullptr, md, offset_blocks, num_blocks,
+                                    cb, cb_arg);
 }
 
 int spdk_bdev_readv_blocks_ext(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                                struct iovec *iov, int iovcnt, uint64_t offset_blocks,
                                uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg,
                                struct spdk_bdev_ext_io_opts *opts) {
-    if (check_ext_opts(opts) != 0 || check_md(desc, ext_md(opts)) != 0) {
-        return -EINVAL;
-    }
-    return readv_blocks(desc, ch, iov, iovcnt, nullptr, ext_md(opts), offset_blocks, num_blocks, cb,
-                        cb_arg);
+    return rw_blocks_ext<kRead>(desc, ch, iov, iovcnt, offset_blocks, num_blocks, cb, cb_arg, opts);
 }
-
-// ---- writes ----------------------------------------------------------------------
 
 int spdk_bdev_write(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
                     uint64_t offset, uint64_t nbytes, spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    uint64_t offset_blocks = 0;
-    uint64_t num_blocks = 0;
-    if (bytes_to_blocks(desc->bdev, offset, nbytes, &offset_blocks, &num_blocks) != 0) {
-        return -EINVAL;
-    }
-    return writev_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_bytes<kWrite>(desc, ch, nullptr, 1, buf, offset, nbytes, cb, cb_arg);
 }
 
 int spdk_bdev_write_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, void *buf,
                            uint64_t offset_blocks, uint64_t num_blocks,
                            spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    return writev_blocks(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_blocks<kWrite>(desc, ch, nullptr, 1, buf, nullptr, offset_blocks, num_blocks, cb,
+                             cb_arg);
 }
 
 int spdk_bdev_write_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                                    void *buf, void *md, uint64_t offset_blocks, uint64_t num_blocks,
                                    spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    if (check_md(desc, md) != 0) {
-        return -EINVAL;
-    }
-    return writev_blocks(desc, ch, nullptr, 1, buf, md, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_blocks_with_md<kWrite>(desc, ch, nullptr, 1, buf, md, offset_blocks, num_blocks, cb,
+                                     cb_arg);
 }
 
 int spdk_bdev_writev(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch, struct iovec *iov,
                      int iovcnt, uint64_t offset, uint64_t len, spdk_bdev_io_completion_cb cb,
                      void *cb_arg) {
-    uint64_t offset_blocks = 0;
-    uint64_t num_blocks = 0;
-    if (bytes_to_blocks(desc->bdev, offset, len, &offset_blocks, &num_blocks) != 0) {
-        return -EINVAL;
-    }
-    return writev_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
-                         cb_arg);
+    return rw_bytes<kWrite>(desc, ch, iov, iovcnt, nullptr, offset, len, cb, cb_arg);
 }
 
 int spdk_bdev_writev_blocks(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                             struct iovec *iov, int iovcnt, uint64_t offset_blocks,
                             uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg) {
-    return writev_blocks(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
-                         cb_arg);
+    return rw_blocks<kWrite>(desc, ch, iov, iovcnt, nullptr, nullptr, offset_blocks, num_blocks, cb,
+                             cb_arg);
 }
 
 int spdk_bdev_writev_blocks_with_md(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                                     struct iovec *iov, int iovcnt, void *md, uint64_t offset_blocks,
                                     uint64_t num_blocks, spdk_bdev_io_completion_cb cb,
                                     void *cb_arg) {
-    if (check_md(desc, md) != 0) {
-        return -EINVAL;
-    }
-    return writev_blocks(desc, ch, iov, iovcnt, nullptr, md, offset_blocks, num_blocks, cb, cb_arg);
+    return rw_blocks_with_md<kWrite>(desc, ch, iov, iovcnt, nullptr, md, offset_blocks, num_blocks,
+                                     cb, cb_arg);
 }
 
 int spdk_bdev_writev_blocks_ext(struct spdk_bdev_desc *desc, struct spdk_io_channel *ch,
                                 struct iovec *iov, int iovcnt, uint64_t offset_blocks,
                                 uint64_t num_blocks, spdk_bdev_io_completion_cb cb, void *cb_arg,
                                 struct spdk_bdev_ext_io_opts *opts) {
-    if (check_ext_opts(opts) != 0 || check_md(desc, ext_md(opts)) != 0) {
-        return -EINVAL;
-    }
-    return writev_blocks(desc, ch, iov, iovcnt, nullptr, ext_md(opts), offset_blocks, num_blocks,
-                         cb, cb_arg);
+    return rw_blocks_ext<kWrite>(desc, ch, iov, iovcnt, offset_blocks, num_blocks, cb, cb_arg,
+                                 opts);
 }
 
 // ---- other request types ---------------------------------------------------------

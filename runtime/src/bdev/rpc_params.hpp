@@ -129,6 +129,80 @@ class Params {
         return 0;
     }
 
+    // Metadata and protection information: accepted, but only as their defaults
+    // (check_disk).
+    struct MdDif {
+        uint64_t md_size = 0;
+        uint64_t dif_type = 0;
+        uint64_t dif_pi_format = 0;
+        bool md_interleave = false;
+        bool dif_is_head_of_md = false;
+    };
+
+    // Reads a disk's name, uuid, num_blocks, block_size and physical_block_size, in
+    // that order, stopping at the first error.
+    int get_disk(bool name_required, std::string &name, spdk_uuid &uuid, uint64_t &num_blocks,
+                 uint32_t &block_size, uint32_t &physical_block_size) {
+        int rc = get_string("name", name_required, name);
+        if (rc == 0)
+            rc = get_uuid("uuid", uuid);
+        if (rc == 0)
+            rc = get_uint("num_blocks", true, std::numeric_limits<uint64_t>::max(), num_blocks);
+        if (rc == 0)
+            rc = get_u32("block_size", true, block_size);
+        if (rc == 0)
+            rc = get_u32("physical_block_size", false, physical_block_size);
+        return rc;
+    }
+
+    // Reads md_size, md_interleave (when with_interleave), dif_type,
+    // dif_is_head_of_md and dif_pi_format, in that order.
+    int get_md_dif(MdDif &md, bool with_interleave) {
+        int rc = get_uint("md_size", false, 128, md.md_size);
+        if (rc == 0 && with_interleave)
+            rc = get_bool("md_interleave", md.md_interleave);
+        if (rc == 0)
+            rc = get_uint("dif_type", false, 3, md.dif_type);
+        if (rc == 0)
+            rc = get_bool("dif_is_head_of_md", md.dif_is_head_of_md);
+        if (rc == 0)
+            rc = get_uint("dif_pi_format", false, 2, md.dif_pi_format);
+        return rc;
+    }
+
+    // Checks what get_disk and get_md_dif read: some blocks, block sizes that are
+    // multiples of 512 and no metadata.
+    int check_disk(uint64_t num_blocks, uint32_t block_size, uint32_t physical_block_size,
+                   const MdDif &md) {
+        if (num_blocks == 0) {
+            return fail(-EINVAL, "'num_blocks' must be greater than 0");
+        }
+        if (block_size == 0 || block_size % 512 != 0) {
+            return fail(-EINVAL, "'block_size' must be a multiple of 512, not " +
+                                     std::to_string(block_size));
+        }
+        if (physical_block_size % 512 != 0) {
+            return fail(-EINVAL, "'physical_block_size' must be a multiple of 512, not " +
+                                     std::to_string(physical_block_size));
+        }
+        if (md.md_size != 0 || md.dif_type != 0) {
+            return fail(-ENOTSUP,
+                        "'md_size' and 'dif_type' (metadata and protection "
+                        "information) are not supported by the embedded runtime");
+        }
+        return 0;
+    }
+
+    // Reports rc (not 0) from creating the bdev name (empty: a generated name).
+    int create_failed(int rc, const std::string &name) {
+        if (rc == -EEXIST) {
+            return fail(rc, name.empty()
+                                ? std::string("the generated name (or the UUID) is taken")
+                                : "a bdev named '" + name + "' (or with its UUID) already exists");
+        }
+        return fail(rc, spdk_strerror(-rc));
+    }
+
     int fail(int rc, const std::string &what) {
         error_ = std::string(method_) + ": " + what;
         return rc;
@@ -173,6 +247,47 @@ int start_async(const char *what, Start start) {
     const int rc = ctx->rc;
     delete ctx;
     return rc;
+}
+
+// The body of a method whose only parameter is the name of one of a module's bdevs:
+// reads {name} and returns op(name) (0 or -errno), a failure reported as
+//   cannot <verb> <kind> bdev '<name>': <error>
+// or, when enodev_names_it, -ENODEV as
+//   'name': there is no <kind> bdev named '<name>'
+template <typename Op>
+int by_name(const char *method, const nlohmann::json &params, std::string &error, const char *verb,
+            const char *kind, bool enodev_names_it, Op op) {
+    Params p(method, params, error);
+    std::string name;
+    int rc = p.check_members({"name"});
+    if (rc == 0)
+        rc = p.get_string("name", true, name);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = op(name);
+    if (rc == -ENODEV && enodev_names_it) {
+        return p.fail(rc,
+                      std::string("'name': there is no ") + kind + " bdev named '" + name + "'");
+    }
+    if (rc != 0) {
+        return p.fail(rc, std::string("cannot ") + verb + " " + kind + " bdev '" + name +
+                              "': " + spdk_strerror(-rc));
+    }
+    return 0;
+}
+
+// The body of a "<module>_delete" method: removes the bdev {name} with
+// del(name, cb_fn, cb_arg). The removal finishes later, once the bdev's descriptors
+// are closed; what it reports by then is logged.
+template <typename Del>
+int delete_by_name(const char *method, const nlohmann::json &params, std::string &error,
+                   const char *kind, bool enodev_names_it, Del del) {
+    return by_name(method, params, error, "delete", kind, enodev_names_it,
+                   [method, del](const std::string &name) {
+                       return start_async(method,
+                                          [&](auto cb, void *arg) { del(name.c_str(), cb, arg); });
+                   });
 }
 
 }  // namespace spdk_embedded::bdev::rpc

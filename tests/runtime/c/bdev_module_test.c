@@ -14,15 +14,7 @@
 #include "spdk/string.h"
 #include "spdk/thread.h"
 
-static int g_failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            g_failures++;                                                            \
-        }                                                                            \
-    } while (0)
+#include "test_util.h"
 
 /* ---- the module ---------------------------------------------------------------------- */
 
@@ -260,32 +252,6 @@ static int fwd_get_ctx_size(void) {
 
 /* ---- the program ----------------------------------------------------------------------- */
 
-static struct spdk_thread *g_app_thread;
-
-static void poll_until_idle(void) {
-    int idle_rounds = 0;
-    int i;
-    for (i = 0; i < 1000000 && idle_rounds < 3; i++) {
-        idle_rounds = spdk_thread_poll(g_app_thread, 0, 0) == 0 ? idle_rounds + 1 : 0;
-    }
-}
-
-struct done_flag {
-    bool done;
-    int rc;
-};
-
-static void init_done(int rc, void *arg) {
-    struct done_flag *flag = arg;
-    flag->rc = rc;
-    flag->done = true;
-}
-
-static void fini_done(void *arg) {
-    struct done_flag *flag = arg;
-    flag->done = true;
-}
-
 struct io_result {
     int completions;
     bool success;
@@ -350,10 +316,7 @@ int main(void) {
         "   \"params\": {\"name\": \"Base0\", \"num_blocks\": 128, \"block_size\": 512}}"
         "]}]}";
 
-    spdk_log_set_print_level(SPDK_LOG_WARN);
-    CHECK(spdk_thread_lib_init(NULL, 0) == 0);
-    g_app_thread = spdk_thread_create("app", NULL);
-    spdk_set_thread(g_app_thread);
+    start_app_thread();
 
     spdk_subsystem_init(init_done, &flag);
     poll_until_idle();
@@ -431,17 +394,7 @@ int main(void) {
     CHECK(flag.done);
     CHECK(g_module_finis == 1);
 
-    spdk_thread_exit(g_app_thread);
-    while (!spdk_thread_is_exited(g_app_thread)) {
-        spdk_thread_poll(g_app_thread, 0, 0);
-    }
-    spdk_thread_destroy(g_app_thread);
-    spdk_thread_lib_fini();
+    stop_app_thread();
 
-    if (g_failures != 0) {
-        fprintf(stderr, "%d check(s) failed\n", g_failures);
-        return 1;
-    }
-    printf("all bdev module checks passed\n");
-    return 0;
+    return checks_result("bdev module");
 }

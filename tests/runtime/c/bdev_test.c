@@ -13,20 +13,10 @@
 #include "spdk/string.h"
 #include "spdk/thread.h"
 
-static int g_failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            g_failures++;                                                            \
-        }                                                                            \
-    } while (0)
+#include "test_util.h"
 
 #define POOL_SIZE 64
 #define CACHE_SIZE 8
-
-static struct spdk_thread *g_app_thread;
 
 static const char g_config[] =
     "{\"subsystems\": [{\"subsystem\": \"bdev\", \"config\": ["
@@ -35,31 +25,6 @@ static const char g_config[] =
     "  {\"method\": \"bdev_malloc_create\","
     "   \"params\": {\"name\": \"Malloc1\", \"num_blocks\": 64, \"block_size\": 4096}}"
     "]}]}";
-
-/* Polls the app thread until it has nothing left to do. */
-static void poll_until_idle(void) {
-    int idle_rounds = 0;
-    int i;
-    for (i = 0; i < 1000000 && idle_rounds < 3; i++) {
-        idle_rounds = spdk_thread_poll(g_app_thread, 0, 0) == 0 ? idle_rounds + 1 : 0;
-    }
-}
-
-struct done_flag {
-    bool done;
-    int rc;
-};
-
-static void init_done(int rc, void *arg) {
-    struct done_flag *flag = arg;
-    flag->rc = rc;
-    flag->done = true;
-}
-
-static void fini_done(void *arg) {
-    struct done_flag *flag = arg;
-    flag->done = true;
-}
 
 /* ---- one request at a time ------------------------------------------------------- */
 
@@ -284,11 +249,7 @@ int main(void) {
     struct spdk_io_channel *ch;
     char *config = strdup(g_config);
 
-    spdk_log_set_print_level(SPDK_LOG_WARN);
-    CHECK(spdk_thread_lib_init(NULL, 0) == 0);
-    g_app_thread = spdk_thread_create("app", NULL);
-    CHECK(g_app_thread != NULL);
-    spdk_set_thread(g_app_thread);
+    start_app_thread();
 
     spdk_bdev_get_opts(&opts, sizeof(opts));
     opts.bdev_io_pool_size = POOL_SIZE;
@@ -323,17 +284,7 @@ int main(void) {
     poll_until_idle();
     CHECK(flag.done);
 
-    spdk_thread_exit(g_app_thread);
-    while (!spdk_thread_is_exited(g_app_thread)) {
-        spdk_thread_poll(g_app_thread, 0, 0);
-    }
-    spdk_thread_destroy(g_app_thread);
-    spdk_thread_lib_fini();
+    stop_app_thread();
 
-    if (g_failures != 0) {
-        fprintf(stderr, "%d check(s) failed\n", g_failures);
-        return 1;
-    }
-    printf("all bdev checks passed\n");
-    return 0;
+    return checks_result("bdev");
 }

@@ -10,36 +10,10 @@
 #include "spdk/log.h"
 #include "spdk/thread.h"
 
-static int g_failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            g_failures++;                                                            \
-        }                                                                            \
-    } while (0)
+#include "test_util.h"
 
 #define FILE_SIZE (1024 * 1024)
 #define IO_SIZE (16 * 1024)
-
-static struct spdk_thread *g_app_thread;
-
-struct done_flag {
-    bool done;
-    int rc;
-};
-
-static void init_done(int rc, void *arg) {
-    struct done_flag *flag = arg;
-    flag->rc = rc;
-    flag->done = true;
-}
-
-static void fini_done(void *arg) {
-    struct done_flag *flag = arg;
-    flag->done = true;
-}
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -137,11 +111,7 @@ int main(void) {
              "]}]}",
              path);
 
-    spdk_log_set_print_level(SPDK_LOG_WARN);
-    CHECK(spdk_thread_lib_init(NULL, 0) == 0);
-    g_app_thread = spdk_thread_create("app", NULL);
-    CHECK(g_app_thread != NULL);
-    spdk_set_thread(g_app_thread);
+    start_app_thread();
 
     spdk_subsystem_init(init_done, &flag);
     poll_until(&flag.done);
@@ -173,19 +143,9 @@ int main(void) {
     poll_until(&flag.done);
     CHECK(flag.done);
 
-    spdk_thread_exit(g_app_thread);
-    while (!spdk_thread_is_exited(g_app_thread)) {
-        spdk_thread_poll(g_app_thread, 0, 0);
-    }
-    spdk_thread_destroy(g_app_thread);
-    spdk_thread_lib_fini();
+    stop_app_thread();
     close(fd);
     unlink(path);
 
-    if (g_failures != 0) {
-        fprintf(stderr, "%d check(s) failed\n", g_failures);
-        return 1;
-    }
-    printf("all uring checks passed\n");
-    return 0;
+    return checks_result("uring");
 }

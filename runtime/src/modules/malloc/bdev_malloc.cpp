@@ -6,6 +6,7 @@
 // call.
 #include <cstring>
 
+#include "bdev/module_util.hpp"
 #include "modules/malloc/bdev_malloc.hpp"
 #include "spdk/bdev_module.h"
 #include "spdk/env.h"
@@ -16,6 +17,8 @@
 #include "spdk/thread.h"
 
 namespace {
+
+namespace module = spdk_embedded::bdev::module;
 
 struct malloc_disk {
     struct spdk_bdev disk;
@@ -34,21 +37,8 @@ int g_malloc_disk_count = 0;
 int bdev_malloc_initialize(void);
 void bdev_malloc_deinitialize(void);
 
-struct spdk_bdev_module malloc_if = {
-    .module_init = bdev_malloc_initialize,
-    .init_complete = nullptr,
-    .fini_start = nullptr,
-    .module_fini = bdev_malloc_deinitialize,
-    .config_json = nullptr,
-    .name = "malloc",
-    .get_ctx_size = nullptr,
-    .examine_config = nullptr,
-    .examine_disk = nullptr,
-    .async_init = false,
-    .async_fini = false,
-    .async_fini_start = false,
-    .internal = {},
-};
+struct spdk_bdev_module malloc_if =
+    module::make_module("malloc", bdev_malloc_initialize, bdev_malloc_deinitialize);
 
 void malloc_disk_free(struct malloc_disk *mdisk) {
     if (mdisk == nullptr) {
@@ -176,45 +166,21 @@ int bdev_malloc_dump_info_json(void *ctx, struct spdk_json_write_ctx *w) {
 }
 
 void bdev_malloc_write_json_config(struct spdk_bdev *bdev, struct spdk_json_write_ctx *w) {
-    spdk_json_write_object_begin(w);
-    spdk_json_write_named_string(w, "method", "bdev_malloc_create");
-    spdk_json_write_named_object_begin(w, "params");
-    spdk_json_write_named_string(w, "name", bdev->name);
-    spdk_json_write_named_uint64(w, "num_blocks", bdev->blockcnt);
-    spdk_json_write_named_uint32(w, "block_size", bdev->blocklen);
-    spdk_json_write_named_uint32(w, "physical_block_size", bdev->phys_blocklen);
-    spdk_json_write_named_uuid(w, "uuid", &bdev->uuid);
-    spdk_json_write_named_uint32(w, "optimal_io_boundary", bdev->optimal_io_boundary);
-    spdk_json_write_object_end(w);
-    spdk_json_write_object_end(w);
+    module::write_create_config(w, "bdev_malloc_create", bdev, [bdev](spdk_json_write_ctx *p) {
+        module::write_geometry(p, bdev);
+        spdk_json_write_named_uint32(p, "optimal_io_boundary", bdev->optimal_io_boundary);
+    });
 }
 
-const struct spdk_bdev_fn_table malloc_fn_table = {
-    .destruct = bdev_malloc_destruct,
-    .submit_request = bdev_malloc_submit_request,
-    .io_type_supported = bdev_malloc_io_type_supported,
-    .get_io_channel = bdev_malloc_get_io_channel,
-    .dump_info_json = bdev_malloc_dump_info_json,
-    .write_config_json = bdev_malloc_write_json_config,
-    .get_spin_time = nullptr,
-    .get_module_ctx = nullptr,
-    .get_memory_domains = nullptr,
-    .get_memory_domain_types = nullptr,
-    .reset_device_stat = nullptr,
-    .dump_device_stat_json = nullptr,
-    .accel_sequence_supported = nullptr,
-};
-
-int malloc_create_channel_cb(void * /*io_device*/, void * /*ctx*/) {
-    return 0;
-}
-
-void malloc_destroy_channel_cb(void * /*io_device*/, void * /*ctx*/) {}
+const struct spdk_bdev_fn_table malloc_fn_table = module::make_fn_table(
+    bdev_malloc_destruct, bdev_malloc_submit_request, bdev_malloc_io_type_supported,
+    bdev_malloc_get_io_channel, bdev_malloc_dump_info_json, bdev_malloc_write_json_config);
 
 int bdev_malloc_initialize(void) {
     g_malloc_disk_count = 0;
-    spdk_io_device_register(&g_malloc_disks, malloc_create_channel_cb, malloc_destroy_channel_cb,
-                            sizeof(struct malloc_channel), "bdev_malloc");
+    spdk_io_device_register(&g_malloc_disks, module::create_channel_noop,
+                            module::destroy_channel_noop, sizeof(struct malloc_channel),
+                            "bdev_malloc");
     return 0;
 }
 
@@ -271,21 +237,14 @@ int create_malloc_disk(struct spdk_bdev **bdev, const struct malloc_bdev_opts *o
         malloc_disk_free(mdisk);
         return -ENOMEM;
     }
-    mdisk->disk.product_name = const_cast<char *>("Malloc disk");
+    module::fill_bdev(mdisk->disk, "Malloc disk", opts->block_size, opts->num_blocks, opts->uuid,
+                      mdisk, &malloc_fn_table, &malloc_if);
     mdisk->disk.write_cache = 1;
-    mdisk->disk.blocklen = opts->block_size;
     mdisk->disk.phys_blocklen = opts->physical_block_size;
-    mdisk->disk.blockcnt = opts->num_blocks;
     if (opts->optimal_io_boundary != 0) {
         mdisk->disk.optimal_io_boundary = opts->optimal_io_boundary;
         mdisk->disk.split_on_optimal_io_boundary = 1;
     }
-    if (!spdk_uuid_is_null(&opts->uuid)) {
-        spdk_uuid_copy(&mdisk->disk.uuid, &opts->uuid);
-    }
-    mdisk->disk.ctxt = mdisk;
-    mdisk->disk.fn_table = &malloc_fn_table;
-    mdisk->disk.module = &malloc_if;
 
     const int rc = spdk_bdev_register(&mdisk->disk);
     if (rc != 0) {
@@ -298,8 +257,5 @@ int create_malloc_disk(struct spdk_bdev **bdev, const struct malloc_bdev_opts *o
 }
 
 void delete_malloc_disk(const char *name, spdk_delete_malloc_complete cb_fn, void *cb_arg) {
-    const int rc = spdk_bdev_unregister_by_name(name, &malloc_if, cb_fn, cb_arg);
-    if (rc != 0) {
-        cb_fn(cb_arg, rc);
-    }
+    module::delete_by_name(name, &malloc_if, cb_fn, cb_arg);
 }

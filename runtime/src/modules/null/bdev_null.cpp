@@ -5,6 +5,7 @@
 // supported.
 #include <cstring>
 
+#include "bdev/module_util.hpp"
 #include "modules/null/bdev_null.hpp"
 #include "spdk/bdev_module.h"
 #include "spdk/env.h"
@@ -13,6 +14,8 @@
 #include "spdk/thread.h"
 
 namespace {
+
+namespace module = spdk_embedded::bdev::module;
 
 struct null_bdev {
     struct spdk_bdev bdev;
@@ -31,21 +34,9 @@ int bdev_null_initialize(void);
 void bdev_null_finish(void);
 int bdev_null_config_json(struct spdk_json_write_ctx *w);
 
-struct spdk_bdev_module null_if = {
-    .module_init = bdev_null_initialize,
-    .init_complete = nullptr,
-    .fini_start = nullptr,
-    .module_fini = bdev_null_finish,
-    .config_json = bdev_null_config_json,
-    .name = "null",
-    .get_ctx_size = nullptr,
-    .examine_config = nullptr,
-    .examine_disk = nullptr,
-    .async_init = false,
-    .async_fini = true,
-    .async_fini_start = false,
-    .internal = {},
-};
+struct spdk_bdev_module null_if =
+    module::make_module("null", bdev_null_initialize, bdev_null_finish, bdev_null_config_json,
+                        nullptr, /*async_fini=*/true);
 
 int bdev_null_destruct(void *ctx) {
     auto *bdev = static_cast<struct null_bdev *>(ctx);
@@ -98,16 +89,9 @@ struct spdk_io_channel *bdev_null_get_io_channel(void * /*ctx*/) {
 }
 
 void bdev_null_write_config_json(struct spdk_bdev *bdev, struct spdk_json_write_ctx *w) {
-    spdk_json_write_object_begin(w);
-    spdk_json_write_named_string(w, "method", "bdev_null_create");
-    spdk_json_write_named_object_begin(w, "params");
-    spdk_json_write_named_string(w, "name", bdev->name);
-    spdk_json_write_named_uint64(w, "num_blocks", bdev->blockcnt);
-    spdk_json_write_named_uint32(w, "block_size", bdev->blocklen);
-    spdk_json_write_named_uint32(w, "physical_block_size", bdev->phys_blocklen);
-    spdk_json_write_named_uuid(w, "uuid", &bdev->uuid);
-    spdk_json_write_object_end(w);
-    spdk_json_write_object_end(w);
+    module::write_create_config(w, "bdev_null_create", bdev, [bdev](spdk_json_write_ctx *p) {
+        module::write_geometry(p, bdev);
+    });
 }
 
 int bdev_null_config_json(struct spdk_json_write_ctx * /*w*/) {
@@ -115,27 +99,9 @@ int bdev_null_config_json(struct spdk_json_write_ctx * /*w*/) {
     return 0;
 }
 
-const struct spdk_bdev_fn_table null_fn_table = {
-    .destruct = bdev_null_destruct,
-    .submit_request = bdev_null_submit_request,
-    .io_type_supported = bdev_null_io_type_supported,
-    .get_io_channel = bdev_null_get_io_channel,
-    .dump_info_json = nullptr,
-    .write_config_json = bdev_null_write_config_json,
-    .get_spin_time = nullptr,
-    .get_module_ctx = nullptr,
-    .get_memory_domains = nullptr,
-    .get_memory_domain_types = nullptr,
-    .reset_device_stat = nullptr,
-    .dump_device_stat_json = nullptr,
-    .accel_sequence_supported = nullptr,
-};
-
-int null_bdev_create_cb(void * /*io_device*/, void * /*ctx_buf*/) {
-    return 0;
-}
-
-void null_bdev_destroy_cb(void * /*io_device*/, void * /*ctx_buf*/) {}
+const struct spdk_bdev_fn_table null_fn_table =
+    module::make_fn_table(bdev_null_destruct, bdev_null_submit_request, bdev_null_io_type_supported,
+                          bdev_null_get_io_channel, nullptr, bdev_null_write_config_json);
 
 int bdev_null_initialize(void) {
     // Reads without a buffer get at most one large bdev buffer's worth of zeroes.
@@ -144,8 +110,9 @@ int bdev_null_initialize(void) {
     if (g_null_read_buf == nullptr) {
         return -ENOMEM;
     }
-    spdk_io_device_register(&g_null_bdev_head, null_bdev_create_cb, null_bdev_destroy_cb,
-                            sizeof(struct null_io_channel), "null_bdev");
+    spdk_io_device_register(&g_null_bdev_head, module::create_channel_noop,
+                            module::destroy_channel_noop, sizeof(struct null_io_channel),
+                            "null_bdev");
     return 0;
 }
 
@@ -192,17 +159,10 @@ int bdev_null_create(struct spdk_bdev **bdev, const struct null_bdev_opts *opts)
         free(null_disk);
         return -ENOMEM;
     }
-    null_disk->bdev.product_name = const_cast<char *>("Null disk");
+    module::fill_bdev(null_disk->bdev, "Null disk", opts->block_size, opts->num_blocks, opts->uuid,
+                      null_disk, &null_fn_table, &null_if);
     null_disk->bdev.write_cache = 0;
-    null_disk->bdev.blocklen = opts->block_size;
     null_disk->bdev.phys_blocklen = opts->physical_block_size;
-    null_disk->bdev.blockcnt = opts->num_blocks;
-    if (!spdk_uuid_is_null(&opts->uuid)) {
-        spdk_uuid_copy(&null_disk->bdev.uuid, &opts->uuid);
-    }
-    null_disk->bdev.ctxt = null_disk;
-    null_disk->bdev.fn_table = &null_fn_table;
-    null_disk->bdev.module = &null_if;
 
     const int rc = spdk_bdev_register(&null_disk->bdev);
     if (rc != 0) {
@@ -216,8 +176,5 @@ int bdev_null_create(struct spdk_bdev **bdev, const struct null_bdev_opts *opts)
 }
 
 void bdev_null_delete(const char *bdev_name, spdk_delete_null_complete cb_fn, void *cb_arg) {
-    const int rc = spdk_bdev_unregister_by_name(bdev_name, &null_if, cb_fn, cb_arg);
-    if (rc != 0) {
-        cb_fn(cb_arg, rc);
-    }
+    module::delete_by_name(bdev_name, &null_if, cb_fn, cb_arg);
 }

@@ -73,6 +73,7 @@
 #include <new>
 #include <string>
 
+#include "bdev/module_util.hpp"
 #include "modules/uring/bdev_uring.hpp"
 #include "spdk/bdev_module.h"
 #include "spdk/env.h"
@@ -187,21 +188,8 @@ int bdev_uring_initialize(void);
 void bdev_uring_finish(void);
 int bdev_uring_get_ctx_size(void);
 
-struct spdk_bdev_module uring_if = {
-    .module_init = bdev_uring_initialize,
-    .init_complete = nullptr,
-    .fini_start = nullptr,
-    .module_fini = bdev_uring_finish,
-    .config_json = nullptr,
-    .name = "uring",
-    .get_ctx_size = bdev_uring_get_ctx_size,
-    .examine_config = nullptr,
-    .examine_disk = nullptr,
-    .async_init = false,
-    .async_fini = false,
-    .async_fini_start = false,
-    .internal = {},
-};
+struct spdk_bdev_module uring_if = spdk_embedded::bdev::module::make_module(
+    "uring", bdev_uring_initialize, bdev_uring_finish, nullptr, bdev_uring_get_ctx_size);
 
 inline struct uring_task *task_of(struct spdk_bdev_io *io) {
     return reinterpret_cast<struct uring_task *>(io->driver_ctx);
@@ -853,32 +841,17 @@ int bdev_uring_dump_info_json(void *ctx, struct spdk_json_write_ctx *w) {
 
 void bdev_uring_write_json_config(struct spdk_bdev *bdev, struct spdk_json_write_ctx *w) {
     auto *disk = static_cast<struct uring_disk *>(bdev->ctxt);
-    spdk_json_write_object_begin(w);
-    spdk_json_write_named_string(w, "method", "bdev_uring_create");
-    spdk_json_write_named_object_begin(w, "params");
-    spdk_json_write_named_string(w, "name", bdev->name);
-    spdk_json_write_named_uint32(w, "block_size", bdev->blocklen);
-    spdk_json_write_named_string(w, "filename", disk->filename);
-    spdk_json_write_named_uuid(w, "uuid", &bdev->uuid);
-    spdk_json_write_object_end(w);
-    spdk_json_write_object_end(w);
+    spdk_embedded::bdev::module::write_create_config(
+        w, "bdev_uring_create", bdev, [bdev, disk](spdk_json_write_ctx *p) {
+            spdk_json_write_named_uint32(p, "block_size", bdev->blocklen);
+            spdk_json_write_named_string(p, "filename", disk->filename);
+            spdk_json_write_named_uuid(p, "uuid", &bdev->uuid);
+        });
 }
 
-const struct spdk_bdev_fn_table uring_fn_table = {
-    .destruct = bdev_uring_destruct,
-    .submit_request = bdev_uring_submit_request,
-    .io_type_supported = bdev_uring_io_type_supported,
-    .get_io_channel = bdev_uring_get_io_channel,
-    .dump_info_json = bdev_uring_dump_info_json,
-    .write_config_json = bdev_uring_write_json_config,
-    .get_spin_time = nullptr,
-    .get_module_ctx = nullptr,
-    .get_memory_domains = nullptr,
-    .get_memory_domain_types = nullptr,
-    .reset_device_stat = nullptr,
-    .dump_device_stat_json = nullptr,
-    .accel_sequence_supported = nullptr,
-};
+const struct spdk_bdev_fn_table uring_fn_table = spdk_embedded::bdev::module::make_fn_table(
+    bdev_uring_destruct, bdev_uring_submit_request, bdev_uring_io_type_supported,
+    bdev_uring_get_io_channel, bdev_uring_dump_info_json, bdev_uring_write_json_config);
 
 int bdev_uring_initialize(void) {
     spdk_io_device_register(&g_uring_group_device, group_create_cb, group_destroy_cb,
@@ -1101,18 +1074,11 @@ int create_uring_bdev(const struct bdev_uring_opts *opts, struct spdk_bdev **bde
     }
 
     disk->block_shift = spdk_u32log2(block_size);
-    disk->bdev.product_name = const_cast<char *>("URING bdev");
+    spdk_embedded::bdev::module::fill_bdev(disk->bdev, "URING bdev", block_size, size / block_size,
+                                           opts->uuid, disk, &uring_fn_table, &uring_if);
     // Buffered writes wait in the page cache until a flush: a volatile write cache.
     disk->bdev.write_cache = disk->direct ? 0 : 1;
-    disk->bdev.blocklen = block_size;
-    disk->bdev.blockcnt = size / block_size;
     disk->bdev.required_alignment = static_cast<uint8_t>(disk->block_shift);
-    if (!spdk_uuid_is_null(&opts->uuid)) {
-        spdk_uuid_copy(&disk->bdev.uuid, &opts->uuid);
-    }
-    disk->bdev.ctxt = disk;
-    disk->bdev.fn_table = &uring_fn_table;
-    disk->bdev.module = &uring_if;
 
     spdk_io_device_register(disk, channel_create_cb, channel_destroy_cb,
                             sizeof(struct uring_channel), disk->bdev.name);
@@ -1136,10 +1102,7 @@ int create_uring_bdev(const struct bdev_uring_opts *opts, struct spdk_bdev **bde
 }
 
 void delete_uring_bdev(const char *name, spdk_delete_uring_complete cb_fn, void *cb_arg) {
-    const int rc = spdk_bdev_unregister_by_name(name, &uring_if, cb_fn, cb_arg);
-    if (rc != 0 && cb_fn != nullptr) {
-        cb_fn(cb_arg, rc);
-    }
+    spdk_embedded::bdev::module::delete_by_name(name, &uring_if, cb_fn, cb_arg);
 }
 
 int bdev_uring_rescan(const char *name) {

@@ -42,43 +42,14 @@ int rpc_bdev_uring_create(const nlohmann::json &params, std::string &error) {
 }
 
 int rpc_bdev_uring_rescan(const nlohmann::json &params, std::string &error) {
-    Params p("bdev_uring_rescan", params, error);
-    std::string name;
-    int rc = p.check_members({"name"});
-    if (rc == 0)
-        rc = p.get_string("name", true, name);
-    if (rc != 0) {
-        return rc;
-    }
-    rc = bdev_uring_rescan(name.c_str());
-    if (rc == -ENODEV) {
-        return p.fail(rc, "'name': there is no uring bdev named '" + name + "'");
-    }
-    if (rc != 0) {
-        return p.fail(rc, "cannot rescan uring bdev '" + name + "': " + spdk_strerror(-rc));
-    }
-    return 0;
+    return spdk_embedded::bdev::rpc::by_name(
+        "bdev_uring_rescan", params, error, "rescan", "uring", true,
+        [](const std::string &name) { return bdev_uring_rescan(name.c_str()); });
 }
 
 int rpc_bdev_uring_delete(const nlohmann::json &params, std::string &error) {
-    Params p("bdev_uring_delete", params, error);
-    std::string name;
-    int rc = p.check_members({"name"});
-    if (rc == 0)
-        rc = p.get_string("name", true, name);
-    if (rc != 0) {
-        return rc;
-    }
-    // The removal finishes later, once the bdev's descriptors are closed.
-    rc = spdk_embedded::bdev::rpc::start_async(
-        "bdev_uring_delete", [&](auto cb, void *arg) { delete_uring_bdev(name.c_str(), cb, arg); });
-    if (rc == -ENODEV) {
-        return p.fail(rc, "'name': there is no uring bdev named '" + name + "'");
-    }
-    if (rc != 0) {
-        return p.fail(rc, "cannot delete uring bdev '" + name + "': " + spdk_strerror(-rc));
-    }
-    return 0;
+    return spdk_embedded::bdev::rpc::delete_by_name("bdev_uring_delete", params, error, "uring",
+                                                    true, delete_uring_bdev);
 }
 
 }  // namespace
