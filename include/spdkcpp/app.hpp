@@ -121,10 +121,7 @@ class App {
 
         static void start(void *arg) {
             auto *self = static_cast<Run *>(arg);
-            auto &promise = self->task.handle().promise();
-            promise.notify = &Run::finished;
-            promise.notify_ctx = self;
-            promise.started = true;
+            detail::notify_on_finish(self->task, &Run::finished, self);
             self->task.handle().resume();
         }
 

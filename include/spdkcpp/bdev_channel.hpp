@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "spdk/bdev.h"
-#include "spdk/log.h"
 #include "spdk/thread.h"
 #include "spdkcpp/bdev.hpp"
 #include "spdkcpp/detail/desc_state.hpp"
@@ -115,16 +114,9 @@ class BdevChannel {
         if (state == nullptr) {
             return;
         }
-        if (spdk_get_thread() == state->thread) {
-            state->release();
-            return;
-        }
-        const int rc = spdk_thread_send_msg(
+        detail::release_on(
             state->thread, [](void *arg) { static_cast<detail::ChannelState *>(arg)->release(); },
-            state);
-        if (rc != 0) {
-            SPDK_ERRLOG("bdev channel leaked: cannot send its release to its thread (%d)\n", rc);
-        }
+            state, "bdev channel");
     }
 
     detail::ChannelState *state_ = nullptr;

@@ -9,7 +9,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "spdk/log.h"
 #include "spdk/thread.h"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/thread.hpp"
@@ -69,17 +68,10 @@ class IoChannel {
         if (ch == nullptr) {
             return;
         }
-        spdk_thread *owner = spdk_io_channel_get_thread(ch);
-        if (spdk_get_thread() == owner) {
-            spdk_put_io_channel(ch);
-            return;
-        }
-        const int rc = spdk_thread_send_msg(
-            owner, [](void *arg) { spdk_put_io_channel(static_cast<spdk_io_channel *>(arg)); }, ch);
-        if (rc != 0) {
-            SPDK_ERRLOG("io_channel %p leaked: cannot send its put to its thread (%d)\n",
-                        static_cast<void *>(ch), rc);
-        }
+        detail::release_on(
+            spdk_io_channel_get_thread(ch),
+            [](void *arg) { spdk_put_io_channel(static_cast<spdk_io_channel *>(arg)); }, ch,
+            "io_channel");
     }
 
     spdk_io_channel *ch_ = nullptr;

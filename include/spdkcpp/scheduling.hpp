@@ -17,15 +17,6 @@
 
 namespace spdkcpp {
 
-namespace detail {
-
-inline Error send_error(int rc) {
-    return rc == -EIO ? Error(ErrorKind::Closed, EIO, "thread has exited")
-                      : Error::from_errno(rc, "spdk_thread_send_msg");
-}
-
-}  // namespace detail
-
 // Continues on `target` (at once when already there). Gives Closed when the
 // thread has exited and OutOfMemory when its queue is full; the coroutine then
 // continues where it was.

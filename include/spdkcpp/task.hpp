@@ -189,6 +189,16 @@ inline void resume_handle(void *address) {
     std::coroutine_handle<>::from_address(address).resume();
 }
 
+// Marks a task started and has notify(ctx) called when it finishes; the caller
+// then starts it (resumes its handle) and, once notified, takes its value.
+template <typename T>
+void notify_on_finish(const Task<T> &task, void (*notify)(void *), void *ctx) noexcept {
+    auto &p = task.handle().promise();
+    p.notify = notify;
+    p.notify_ctx = ctx;
+    p.started = true;
+}
+
 template <typename T>
 typename Task<T>::Handle detach(Task<T> task) noexcept {
     auto h = task.release();
@@ -220,8 +230,7 @@ Result<void> spawn(ThreadRef thread, Task<T> task) {
     const int rc = spdk_thread_send_msg(thread.raw(), &detail::resume_handle, h.address());
     if (rc != 0) {
         h.destroy();
-        return fail(rc == -EIO ? Error(ErrorKind::Closed, EIO, "thread has exited")
-                               : Error::from_errno(rc, "spdk_thread_send_msg"));
+        return fail(detail::send_error(rc));
     }
     return {};
 }

@@ -10,12 +10,38 @@
 #include <type_traits>
 #include <utility>
 
+#include "spdk/log.h"
 #include "spdk/thread.h"
 #include "spdkcpp/core_mask.hpp"
 #include "spdkcpp/detail/packed_callable.hpp"
 #include "spdkcpp/error.hpp"
 
 namespace spdkcpp {
+
+namespace detail {
+
+// The error of a failed spdk_thread_send_msg: Closed for an exited thread (-EIO),
+// else the errno's own kind (OutOfMemory for a full queue).
+inline Error send_error(int rc) {
+    return rc == -EIO ? Error(ErrorKind::Closed, EIO, "thread has exited")
+                      : Error::from_errno(rc, "spdk_thread_send_msg");
+}
+
+// Runs fn(arg) on `owner`: at once when the caller runs there, else through a
+// message. For releases SPDK accepts only on the resource's own thread; when the
+// message cannot be sent the resource is left alone (a leak, logged), never
+// released on the wrong thread.
+inline void release_on(spdk_thread *owner, spdk_msg_fn fn, void *arg, const char *what) noexcept {
+    if (spdk_get_thread() == owner) {
+        fn(arg);
+        return;
+    }
+    if (const int rc = spdk_thread_send_msg(owner, fn, arg); rc != 0) {
+        SPDK_ERRLOG("%s leaked: cannot send its release to its thread (%d)\n", what, rc);
+    }
+}
+
+}  // namespace detail
 
 class ThreadRef {
   public:
@@ -53,8 +79,7 @@ class ThreadRef {
         const int rc = spdk_thread_send_msg(thread_, &detail::run_packed<Fn>, ctx);
         if (rc != 0) {
             detail::drop_packed<Fn>(ctx);
-            return fail(rc == -EIO ? Error(ErrorKind::Closed, EIO, "thread has exited")
-                                   : Error::from_errno(rc, "spdk_thread_send_msg"));
+            return fail(detail::send_error(rc));
         }
         return {};
     }

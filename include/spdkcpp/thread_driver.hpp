@@ -131,10 +131,9 @@ class ThreadDriver {
     template <typename T>
     requires(!std::is_void_v<T>) Result<T> run(ThreadRef thread, Task<T> task) {
         bool finished = false;
+        detail::notify_on_finish(
+            task, [](void *flag) { *static_cast<bool *>(flag) = true; }, &finished);
         auto &promise = task.handle().promise();
-        promise.notify = [](void *flag) { *static_cast<bool *>(flag) = true; };
-        promise.notify_ctx = &finished;
-        promise.started = true;
         if (const int rc =
                 spdk_thread_send_msg(thread.raw(), &detail::resume_handle, task.handle().address());
             rc != 0) {

@@ -51,14 +51,6 @@ struct WhenAllLatch {
     }
 };
 
-template <typename T>
-void arm(const Task<T> &task, WhenAllLatch &latch) {
-    auto &p = task.handle().promise();
-    p.notify = &WhenAllLatch::child_done;
-    p.notify_ctx = &latch;
-    p.started = true;
-}
-
 }  // namespace detail
 
 // co_await when_all(a(), b()) gives a tuple of their values, in argument order.
@@ -71,7 +63,12 @@ requires(!std::is_void_v<T> && ...) auto when_all(Task<T>... tasks) {
         bool await_ready() const noexcept { return sizeof...(T) == 0; }
         bool await_suspend(std::coroutine_handle<> h) {
             return latch.start(h, [this] {
-                std::apply([this](auto &...t) { (detail::arm(t, latch), ...); }, tasks);
+                std::apply(
+                    [this](auto &...t) {
+                        (detail::notify_on_finish(t, &detail::WhenAllLatch::child_done, &latch),
+                         ...);
+                    },
+                    tasks);
                 std::apply([](auto &...t) { (t.handle().resume(), ...); }, tasks);
             });
         }
@@ -94,7 +91,7 @@ requires(!std::is_void_v<T>) auto when_all(std::vector<Task<T>> tasks) {
         bool await_suspend(std::coroutine_handle<> h) {
             return latch.start(h, [this] {
                 for (auto &t : tasks) {
-                    detail::arm(t, latch);
+                    detail::notify_on_finish(t, &detail::WhenAllLatch::child_done, &latch);
                 }
                 for (auto &t : tasks) {
                     t.handle().resume();

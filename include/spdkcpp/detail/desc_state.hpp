@@ -10,8 +10,8 @@
 #include <cstdint>
 
 #include "spdk/bdev.h"
-#include "spdk/log.h"
 #include "spdk/thread.h"
+#include "spdkcpp/thread.hpp"
 
 namespace spdkcpp::detail {
 
@@ -47,16 +47,13 @@ struct DescState {
         }
     }
 
-    [[nodiscard]] bool closing() const noexcept {
-        return (word.load(std::memory_order_acquire) & kClosing) != 0;
-    }
-
     // Whether new I/O may start: a single relaxed load on the I/O path. An I/O
     // that starts as the close is requested is still safe: its channel keeps the
     // descriptor open until the I/O completed.
     [[nodiscard]] bool accepting() const noexcept {
         return (word.load(std::memory_order_relaxed) & kClosing) == 0;
     }
+    [[nodiscard]] bool closing() const noexcept { return !accepting(); }
 
     // Counts a channel in; false when the descriptor is closing.
     bool channel_begin() noexcept {
@@ -98,15 +95,9 @@ struct DescState {
     }
 
     void close_on_opener() noexcept {
-        if (spdk_get_thread() == thread) {
-            close_now();
-            return;
-        }
-        const int rc = spdk_thread_send_msg(
-            thread, [](void *arg) { static_cast<DescState *>(arg)->close_now(); }, this);
-        if (rc != 0) {
-            SPDK_ERRLOG("bdev descriptor leaked: cannot reach its opener thread (%d)\n", rc);
-        }
+        release_on(
+            thread, [](void *arg) { static_cast<DescState *>(arg)->close_now(); }, this,
+            "bdev descriptor");
     }
 
     void close_now() noexcept {
