@@ -168,6 +168,17 @@ void free_poller_list(PollerList &list, const char *kind, const char *thread_nam
     }
 }
 
+// Calls a poller's function and counts the run (and whether it was busy).
+inline int invoke(spdk_poller *poller) {
+    poller->state = PollerState::kRunning;
+    const int rc = poller->fn(poller->arg);
+    ++poller->run_count;
+    if (rc > 0) {
+        ++poller->busy_count;
+    }
+    return rc;
+}
+
 inline int run_active_poller(spdk_thread *thread, spdk_poller *poller) {
     switch (poller->state) {
         case PollerState::kWaiting:
@@ -184,12 +195,7 @@ inline int run_active_poller(spdk_thread *thread, spdk_poller *poller) {
         default:
             return 0;
     }
-    poller->state = PollerState::kRunning;
-    const int rc = poller->fn(poller->arg);
-    ++poller->run_count;
-    if (rc > 0) {
-        ++poller->busy_count;
-    }
+    const int rc = invoke(poller);
     switch (poller->state) {
         case PollerState::kRunning:
             poller->state = PollerState::kWaiting;
@@ -225,12 +231,7 @@ inline int run_timed_poller(spdk_thread *thread, spdk_poller *poller, uint64_t n
             timer_insert(thread, poller, now);
             return 0;
     }
-    poller->state = PollerState::kRunning;
-    const int rc = poller->fn(poller->arg);
-    ++poller->run_count;
-    if (rc > 0) {
-        ++poller->busy_count;
-    }
+    const int rc = invoke(poller);
     switch (poller->state) {
         case PollerState::kUnregistered:
             delete poller;
