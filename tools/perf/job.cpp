@@ -118,12 +118,19 @@ Task<Result<void>> Job::run() {
     slots.reserve(depth);
     for (uint32_t i = 0; i < depth; ++i) {
         auto buf = DmaBuf::alloc_zeroed(io_size, align);
-        auto check = DmaBuf::alloc(options_.workload == Workload::Verify ? io_size : 64, align);
-        if (!buf || !check) {
-            co_return fail(buf ? check.error() : buf.error());
+        if (!buf) {
+            co_return fail(buf.error());
+        }
+        DmaBuf check;  // verify's read-back buffer; other workloads need none
+        if (options_.workload == Workload::Verify) {
+            auto verify = DmaBuf::alloc(io_size, align);
+            if (!verify) {
+                co_return fail(verify.error());
+            }
+            check = std::move(*verify);
         }
         const uint64_t share = units / depth;
-        slots.push_back(Slot{&*desc, &*channel, std::move(*buf), std::move(*check),
+        slots.push_back(Slot{&*desc, &*channel, std::move(*buf), std::move(check),
                              region_offset_ / io_size + i * share,
                              i + 1 == depth ? units - i * share : share, 0,
                              options_.seed * 0x9e3779b97f4a7c15ULL + core_ * 131 + i + 1});

@@ -76,10 +76,6 @@ Result<std::vector<Bdev>> pick_bdevs(const perf::Options &o) {
     return bdevs;
 }
 
-Task<Result<void>> run_job(Job &job) {
-    co_return co_await job.run();
-}
-
 Task<int> perf_main(const perf::Options &options) {
     auto bdevs = pick_bdevs(options);
     if (!bdevs) {
@@ -129,7 +125,7 @@ Task<int> perf_main(const perf::Options &options) {
     });
     std::vector<Task<Result<void>>> running;
     for (auto &job : jobs) {
-        running.push_back(run_job(*job));
+        running.push_back(job->run());
     }
     auto outcomes = co_await spdkcpp::when_all(std::move(running));
     progress = fail(ErrorKind::Closed);
