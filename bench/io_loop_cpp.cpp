@@ -1,11 +1,16 @@
 // The spdkcpp side of the zero-overhead benchmark: the same reads as io_loop_c,
 // through BdevDesc::read awaited in `depth` coroutines.
 //
-//   io_loop_cpp COUNT DEPTH
+//   io_loop_cpp COUNT DEPTH [bare]
+//
+// With `bare`, the coroutines await BareRead instead: spdk_bdev_read and nothing
+// else. That measures what GCC's coroutines cost by themselves, so that the cost of
+// the wrappers' checks can be told apart from it.
 #include <spdkcpp/app.hpp>
 #include <spdkcpp/bdev_desc.hpp>
 #include <spdkcpp/when_all.hpp>
 
+#include <coroutine>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -13,6 +18,30 @@
 namespace {
 
 constexpr uint64_t kIoSize = 4096;
+
+// Not an API: no checks, no -ENOMEM wait (a refused submit fails the run), no Result.
+struct BareRead {
+    spdk_bdev_desc *desc;
+    spdk_io_channel *channel;
+    void *buf;
+    uint64_t offset;
+    std::coroutine_handle<> handle;
+    bool ok = false;
+
+    bool await_ready() noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        handle = h;
+        return spdk_bdev_read(desc, channel, buf, offset, kIoSize, &done, this) == 0;
+    }
+    bool await_resume() const noexcept { return ok; }
+
+    static void done(spdk_bdev_io *io, bool success, void *arg) {
+        auto *self = static_cast<BareRead *>(arg);
+        self->ok = success;
+        spdk_bdev_free_io(io);
+        self->handle.resume();
+    }
+};
 
 struct Shared {
     spdkcpp::BdevDesc *desc;
@@ -23,19 +52,26 @@ struct Shared {
     bool failed = false;
 };
 
+template <bool Bare>
 spdkcpp::Task<int> reader(Shared &s) {
     auto buf = spdkcpp::DmaBuf::alloc_zeroed(kIoSize, 4096);
     while (s.submitted < s.count) {
         const uint64_t offset = (s.submitted * 7919 % s.units) * kIoSize;
         ++s.submitted;
-        if (!co_await s.desc->read(*s.channel, *buf, offset)) {
-            s.failed = true;
+        if constexpr (Bare) {
+            if (!co_await BareRead{s.desc->raw(), s.channel->raw(), buf->data(), offset, {}}) {
+                s.failed = true;
+            }
+        } else {
+            if (!co_await s.desc->read(*s.channel, *buf, offset)) {
+                s.failed = true;
+            }
         }
     }
     co_return 0;
 }
 
-spdkcpp::Task<int> run(uint64_t count, uint32_t depth) {
+spdkcpp::Task<int> run(uint64_t count, uint32_t depth, bool bare) {
     auto desc = spdkcpp::BdevDesc::open("Malloc0", spdkcpp::OpenMode::ReadOnly);
     if (!desc) {
         co_return 1;
@@ -47,7 +83,7 @@ spdkcpp::Task<int> run(uint64_t count, uint32_t depth) {
     Shared shared{&*desc, &*channel, count, 0, desc->bdev().size_bytes() / kIoSize};
     std::vector<spdkcpp::Task<int>> readers;
     for (uint32_t i = 0; i < depth; ++i) {
-        readers.push_back(reader(shared));
+        readers.push_back(bare ? reader<true>(shared) : reader<false>(shared));
     }
     co_await spdkcpp::when_all(std::move(readers));
     fmt::print("io_loop_cpp: {} reads\n", shared.submitted);
@@ -57,8 +93,9 @@ spdkcpp::Task<int> run(uint64_t count, uint32_t depth) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fmt::print(stderr, "usage: {} COUNT DEPTH\n", argv[0]);
+    const bool bare = argc == 4 && std::string(argv[3]) == "bare";
+    if (argc != 3 && !bare) {
+        fmt::print(stderr, "usage: {} COUNT DEPTH [bare]\n", argv[0]);
         return 1;
     }
     const uint64_t count = std::strtoull(argv[1], nullptr, 10);
@@ -74,5 +111,5 @@ int main(int argc, char **argv) {
                           R"("num_blocks":16384,"block_size":512}}]}]})";
     options.no_huge = true;
     spdkcpp::App app(std::move(options));
-    return app.run(run(count, depth));
+    return app.run(run(count, depth, bare));
 }

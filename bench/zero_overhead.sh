@@ -23,17 +23,25 @@ per_io() { # total_small total_large
     awk -v a="$1" -v b="$2" -v n=$((large - small)) 'BEGIN {printf "%.1f", (b - a) / n}'
 }
 
-printf "%-12s %10s %16s %16s\n" program depth "instr/read" "allocs/read"
-for prog in io_loop_c io_loop_cpp; do
-    bin="$build/bench/$prog"
-    i_small=$(instructions "$bin" "$small" "$depth")
-    i_large=$(instructions "$bin" "$large" "$depth")
-    a_small=$(allocations "$bin" "$small" "$depth")
-    a_large=$(allocations "$bin" "$large" "$depth")
+printf "%-16s %6s %12s %12s\n" program depth "instr/read" "allocs/read"
+measure() { # label program [mode]
+    local label=$1 bin=$2 mode=${3:-}
+    local i_small i_large a_small a_large
+    i_small=$(instructions "$bin" "$small" "$depth" $mode)
+    i_large=$(instructions "$bin" "$large" "$depth" $mode)
+    a_small=$(allocations "$bin" "$small" "$depth" $mode)
+    a_large=$(allocations "$bin" "$large" "$depth" $mode)
     ipr=$(per_io "$i_small" "$i_large")
-    apr=$(per_io "$a_small" "$a_large")
-    printf "%-12s %10s %16s %16s\n" "$prog" "$depth" "$ipr" "$apr"
-    eval "ipr_${prog}=${ipr}"
-done
-awk -v c="$ipr_io_loop_c" -v cpp="$ipr_io_loop_cpp" \
-    'BEGIN {printf "ratio spdkcpp / C: %.3f\n", cpp / c}'
+    printf "%-16s %6s %12s %12s\n" "$label" "$depth" "$ipr" "$(per_io "$a_small" "$a_large")"
+}
+measure io_loop_c "$build/bench/io_loop_c"
+c=$ipr
+measure io_loop_cpp "$build/bench/io_loop_cpp"
+cpp=$ipr
+# The same coroutines awaiting a bare spdk_bdev_read: GCC's coroutine cost alone.
+measure "io_loop_cpp bare" "$build/bench/io_loop_cpp" bare
+bare=$ipr
+awk -v c="$c" -v cpp="$cpp" -v bare="$bare" 'BEGIN {
+    printf "ratio spdkcpp / C: %.3f\n", cpp / c
+    printf "ratio bare coroutines / C: %.3f\n", bare / c
+}'

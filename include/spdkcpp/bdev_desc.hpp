@@ -172,9 +172,9 @@ class BdevDesc {
     }
     BdevIo<BdevOp::Reset, Units::Blocks> reset(BdevChannel &ch) {
         if (!usable<BdevOp::Reset>(ch)) [[unlikely]] {
-            return BdevIo<BdevOp::Reset, Units::Blocks>(refusal<BdevOp::Reset>(ch));
+            return refuse<BdevOp::Reset, Units::Blocks>(ch);
         }
-        return {state_, ch.state(), BdevIoRequest{}};
+        return {state_, ch.state(), {}, 0, 0};
     }
 
   private:
@@ -238,9 +238,14 @@ class BdevDesc {
                (!kWrites<Op> || state_->writable);
     }
 
-    // Why usable() said no.
-    template <BdevOp Op>
-    [[gnu::cold]] Error refusal(const BdevChannel &ch) const {
+    // Refusals are built out of line, so the awaiting coroutine inlines only the
+    // checks. Why usable() said no:
+    template <BdevOp Op, Units U>
+    [[gnu::cold, gnu::noinline]] BdevIo<Op, U> refuse(const BdevChannel &ch) const {
+        return BdevIo<Op, U>(refusal(ch));
+    }
+
+    [[nodiscard]] Error refusal(const BdevChannel &ch) const {
         if (state_ == nullptr || state_->closing()) {
             return {ErrorKind::Closed, "I/O on a closed descriptor"};
         }
@@ -256,18 +261,26 @@ class BdevDesc {
         return {ErrorKind::PermissionDenied, EBADF, "write through a read-only descriptor"};
     }
 
-    [[gnu::cold]] static Error zero_length() {
-        return {ErrorKind::InvalidParameter, "zero-length I/O"};
+    // Why a buffer of `size` bytes at base cannot carry `length` (in U) of data.
+    template <BdevOp Op, Units U>
+    [[gnu::cold, gnu::noinline]] BdevIo<Op, U> refuse_buffer(const void *base, uint64_t size,
+                                                             uint64_t length) const {
+        if (length == 0) {
+            return BdevIo<Op, U>(zero_length());
+        }
+        const uint64_t needed = U == Units::Blocks ? length * state_->block_size : length;
+        if (needed > size) {
+            return BdevIo<Op, U>(
+                {ErrorKind::InvalidParameter,
+                 fmt::format("the I/O needs {} bytes, the buffer has {}", needed, size)});
+        }
+        return BdevIo<Op, U>({ErrorKind::InvalidParameter,
+                              fmt::format("buffer {} is not aligned to the bdev's {} bytes", base,
+                                          state_->buf_align)});
     }
 
-    [[gnu::cold]] Error bad_buffer(const void *base, uint64_t needed, uint64_t have) const {
-        if (needed > have) {
-            return {ErrorKind::InvalidParameter,
-                    fmt::format("the I/O needs {} bytes, the buffer has {}", needed, have)};
-        }
-        return {ErrorKind::InvalidParameter,
-                fmt::format("buffer {} is not aligned to the bdev's {} bytes", base,
-                            state_->buf_align)};
+    [[nodiscard]] static Error zero_length() {
+        return {ErrorKind::InvalidParameter, "zero-length I/O"};
     }
 
     [[nodiscard]] bool misaligned(const void *base) const noexcept {
@@ -277,22 +290,15 @@ class BdevDesc {
     template <BdevOp Op, Units U>
     BdevIo<Op, U> data_op(BdevChannel &ch, std::byte *base, uint64_t size, uint64_t offset,
                           uint64_t length) {
-        using Io = BdevIo<Op, U>;
         if (!usable<Op>(ch)) [[unlikely]] {
-            return Io(refusal<Op>(ch));
+            return refuse<Op, U>(ch);
         }
-        if (length == 0) [[unlikely]] {
-            return Io(zero_length());
+        // The byte API takes the length from the buffer; blocks must fit in it.
+        const bool too_long = U == Units::Blocks && length > size / state_->block_size;
+        if (length == 0 || too_long || misaligned(base)) [[unlikely]] {
+            return refuse_buffer<Op, U>(base, size, length);
         }
-        if constexpr (U == Units::Blocks) {
-            if (length > size / state_->block_size) [[unlikely]] {
-                return Io(bad_buffer(base, length * state_->block_size, size));
-            }
-        }
-        if (misaligned(base)) [[unlikely]] {
-            return Io(bad_buffer(base, 0, size));
-        }
-        return {state_, ch.state(), BdevIoRequest{base, nullptr, 0, offset, length}};
+        return {state_, ch.state(), {base}, offset, length};
     }
 
     template <BdevOp Op>
@@ -300,7 +306,7 @@ class BdevDesc {
                                        uint64_t offset) {
         using Io = BdevIo<Op, Units::Bytes>;
         if (!usable<Op>(ch)) [[unlikely]] {
-            return Io(refusal<Op>(ch));
+            return refuse<Op, Units::Bytes>(ch);
         }
         const std::span<const iovec> raw = as_iovecs(iovs);
         const uint64_t length = total_size(raw);
@@ -309,25 +315,26 @@ class BdevDesc {
         }
         for (const iovec &v : raw) {
             if (misaligned(v.iov_base)) [[unlikely]] {
-                return Io(bad_buffer(v.iov_base, 0, v.iov_len));
+                return refuse_buffer<Op, Units::Bytes>(v.iov_base, v.iov_len, v.iov_len);
             }
         }
         // SPDK takes a non-const iovec array and does not write to it.
-        return {state_, ch.state(),
-                BdevIoRequest{nullptr, const_cast<iovec *>(raw.data()),
-                              static_cast<int>(raw.size()), offset, length}};
+        return {state_,
+                ch.state(),
+                {const_cast<iovec *>(raw.data()), static_cast<int>(raw.size())},
+                offset,
+                length};
     }
 
     template <BdevOp Op, Units U>
     BdevIo<Op, U> range_op(BdevChannel &ch, uint64_t offset, uint64_t length) {
-        using Io = BdevIo<Op, U>;
         if (!usable<Op>(ch)) [[unlikely]] {
-            return Io(refusal<Op>(ch));
+            return refuse<Op, U>(ch);
         }
         if (length == 0) [[unlikely]] {
-            return Io(zero_length());
+            return BdevIo<Op, U>(zero_length());
         }
-        return {state_, ch.state(), BdevIoRequest{nullptr, nullptr, 0, offset, length}};
+        return {state_, ch.state(), {}, offset, length};
     }
 
     detail::DescState *state_ = nullptr;

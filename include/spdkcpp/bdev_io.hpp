@@ -15,8 +15,10 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <optional>
+#include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -56,15 +58,21 @@ constexpr const char *to_string(BdevOp op) noexcept {
 // range) or in blocks.
 enum class Units { Bytes, Blocks };
 
-// What an operation submits: a buffer or a scatter-gather list, and a range in
-// the operation's units.
-struct BdevIoRequest {
-    void *buf = nullptr;
-    iovec *iovs = nullptr;
-    int iovcnt = 0;
-    uint64_t offset = 0;
-    uint64_t length = 0;
+// What an operation carries besides its range: a buffer, a scatter-gather list, or
+// nothing. Each operation stores only its own, as the fields are written per I/O.
+struct DataPayload {
+    void *buf;
 };
+struct VectorPayload {
+    iovec *iovs;
+    int iovcnt;
+};
+struct NoPayload {};
+
+template <BdevOp Op>
+using PayloadOf = std::conditional_t<
+    Op == BdevOp::Read || Op == BdevOp::Write, DataPayload,
+    std::conditional_t<Op == BdevOp::Readv || Op == BdevOp::Writev, VectorPayload, NoPayload>>;
 
 namespace detail {
 
@@ -92,17 +100,26 @@ namespace detail {
 template <BdevOp Op, Units U>
 class [[nodiscard]] BdevIo {
   public:
+    using Payload = PayloadOf<Op>;
+
     // A request that passed BdevDesc's checks.
-    BdevIo(detail::DescState *desc, detail::ChannelState *ch, BdevIoRequest req) noexcept
-        : desc_(desc), ch_(ch), req_(req) {}
+    BdevIo(detail::DescState *desc, detail::ChannelState *ch, Payload payload, uint64_t offset,
+           uint64_t length) noexcept
+        : desc_(desc), ch_(ch), payload_(payload), offset_(offset), length_(length) {}
     // A request refused before submission.
-    explicit BdevIo(Error error) noexcept : error_(std::move(error)) {}
+    explicit BdevIo(Error error) noexcept : status_(kRefused) {
+        new (&refusal_) Error(std::move(error));
+    }
 
     BdevIo(const BdevIo &) = delete;
     BdevIo &operator=(const BdevIo &) = delete;
     BdevIo(BdevIo &&) = delete;
     BdevIo &operator=(BdevIo &&) = delete;
-    ~BdevIo() = default;
+    ~BdevIo() {
+        if (status_ == kRefused) [[unlikely]] {
+            std::destroy_at(&refusal_);
+        }
+    }
 
     bool await_ready() const noexcept { return desc_ == nullptr; }
 
@@ -113,45 +130,53 @@ class [[nodiscard]] BdevIo {
             return false;
         }
         ++ch_->inflight;
-        return submit_or_wait();
-    }
-
-    Result<void> await_resume() {
-        if (status_ == 0) [[likely]] {
-            return {};
-        }
-        return fail(error());
-    }
-
-  private:
-    // Outcomes besides 0 (done) and a negative errno from the submit call.
-    static constexpr int kFailed = 1;   // completed with a failure status
-    static constexpr int kClosed = 2;   // the descriptor closed before submission
-    static constexpr int kRefused = 3;  // error_ holds why
-
-    [[gnu::noinline]] Error error() {
-        switch (status_) {
-            case kRefused:
-                return std::move(*error_);
-            case kFailed:
-                return {ErrorKind::IoFailed, std::string(to_string(Op)) + " failed at " +
-                                                 (U == Units::Bytes ? "byte " : "block ") +
-                                                 std::to_string(req_.offset)};
-            case kClosed:
-                return {ErrorKind::Closed, "descriptor closed before the I/O started"};
-            default:
-                return Error::from_errno(status_, std::string(to_string(Op)) + " submit failed");
-        }
-    }
-
-    // True when the operation is now in flight (or waiting for an spdk_bdev_io);
-    // false when it failed and the coroutine continues at once.
-    bool submit_or_wait() noexcept {
         const int rc = submit();
         if (rc == 0) [[likely]] {
             return true;
         }
-        if (rc == -ENOMEM) {
+        return not_submitted(rc);
+    }
+
+    Result<void> await_resume() {
+        if (status_ == kOk) [[likely]] {
+            return {};
+        }
+        return failure();
+    }
+
+  private:
+    // How the operation ended: done() stores `success` (kOk or kFailed), the submit
+    // path a negative errno from SPDK, or:
+    static constexpr int kFailed = 0;
+    static constexpr int kOk = 1;
+    static constexpr int kClosed = 2;   // the descriptor closed before submission
+    static constexpr int kRefused = 3;  // refusal_ holds why
+
+    // Everything but success is out of line, so the awaiting coroutine inlines
+    // only the I/O path.
+    [[gnu::cold, gnu::noinline]] Result<void> failure() {
+        switch (status_) {
+            case kRefused:
+                return fail(std::move(refusal_));
+            case kFailed:
+                return fail(ErrorKind::IoFailed, std::string(to_string(Op)) + " failed at " +
+                                                     (U == Units::Bytes ? "byte " : "block ") +
+                                                     std::to_string(offset_));
+            case kClosed:
+                return fail(ErrorKind::Closed, "descriptor closed before the I/O started");
+            case -EINVAL:
+                // The submit checked the range and refused it: say which rule broke.
+                return fail(detail::invalid_range(*desc_, U, offset_, length_));
+            default:
+                return fail(
+                    Error::from_errno(status_, std::string(to_string(Op)) + " submit failed"));
+        }
+    }
+
+    // The submit returned rc != 0. True when the operation now waits for an
+    // spdk_bdev_io (-ENOMEM); false when it failed and the coroutine continues.
+    [[gnu::cold, gnu::noinline]] bool not_submitted(int rc) noexcept {
+        while (rc == -ENOMEM) {
             wait_.bdev = desc_->bdev;
             wait_.cb_fn = &BdevIo::retry;
             wait_.cb_arg = this;
@@ -160,14 +185,12 @@ class [[nodiscard]] BdevIo {
                 return true;
             }
             // An spdk_bdev_io came free in between: try again right away.
-            return submit_or_wait();
+            rc = submit();
         }
-        if (rc == -EINVAL) {
-            error_.emplace(detail::invalid_range(*desc_, U, req_.offset, req_.length));
-            status_ = kRefused;
-        } else {
-            status_ = rc;
+        if (rc == 0) {
+            return true;
         }
+        status_ = rc;
         ch_->io_done();
         return false;
     }
@@ -175,23 +198,25 @@ class [[nodiscard]] BdevIo {
     int submit() noexcept {
         spdk_bdev_desc *d = desc_->desc;
         spdk_io_channel *c = ch_->ch;
-        const uint64_t off = req_.offset;
-        const uint64_t len = req_.length;
+        const uint64_t off = offset_;
+        const uint64_t len = length_;
         constexpr bool kBytes = U == Units::Bytes;
         if constexpr (Op == BdevOp::Read) {
-            return kBytes ? spdk_bdev_read(d, c, req_.buf, off, len, &done, this)
-                          : spdk_bdev_read_blocks(d, c, req_.buf, off, len, &done, this);
+            return kBytes ? spdk_bdev_read(d, c, payload_.buf, off, len, &done, this)
+                          : spdk_bdev_read_blocks(d, c, payload_.buf, off, len, &done, this);
         } else if constexpr (Op == BdevOp::Write) {
-            return kBytes ? spdk_bdev_write(d, c, req_.buf, off, len, &done, this)
-                          : spdk_bdev_write_blocks(d, c, req_.buf, off, len, &done, this);
+            return kBytes ? spdk_bdev_write(d, c, payload_.buf, off, len, &done, this)
+                          : spdk_bdev_write_blocks(d, c, payload_.buf, off, len, &done, this);
         } else if constexpr (Op == BdevOp::Readv) {
-            return kBytes ? spdk_bdev_readv(d, c, req_.iovs, req_.iovcnt, off, len, &done, this)
-                          : spdk_bdev_readv_blocks(d, c, req_.iovs, req_.iovcnt, off, len, &done,
-                                                   this);
+            return kBytes ? spdk_bdev_readv(d, c, payload_.iovs, payload_.iovcnt, off, len, &done,
+                                            this)
+                          : spdk_bdev_readv_blocks(d, c, payload_.iovs, payload_.iovcnt, off, len,
+                                                   &done, this);
         } else if constexpr (Op == BdevOp::Writev) {
-            return kBytes ? spdk_bdev_writev(d, c, req_.iovs, req_.iovcnt, off, len, &done, this)
-                          : spdk_bdev_writev_blocks(d, c, req_.iovs, req_.iovcnt, off, len, &done,
-                                                    this);
+            return kBytes ? spdk_bdev_writev(d, c, payload_.iovs, payload_.iovcnt, off, len, &done,
+                                             this)
+                          : spdk_bdev_writev_blocks(d, c, payload_.iovs, payload_.iovcnt, off, len,
+                                                    &done, this);
         } else if constexpr (Op == BdevOp::WriteZeroes) {
             return kBytes ? spdk_bdev_write_zeroes(d, c, off, len, &done, this)
                           : spdk_bdev_write_zeroes_blocks(d, c, off, len, &done, this);
@@ -208,14 +233,15 @@ class [[nodiscard]] BdevIo {
 
     static void retry(void *arg) {
         auto *self = static_cast<BdevIo *>(arg);
-        if (!self->submit_or_wait()) {
+        const int rc = self->submit();
+        if (rc != 0 && !self->not_submitted(rc)) {
             self->handle_.resume();
         }
     }
 
     static void done(spdk_bdev_io *bdev_io, bool success, void *arg) {
         auto *self = static_cast<BdevIo *>(arg);
-        self->status_ = success ? 0 : kFailed;
+        self->status_ = success;
         // Give the spdk_bdev_io back before the channel can be put.
         spdk_bdev_free_io(bdev_io);
         self->ch_->io_done();
@@ -224,12 +250,17 @@ class [[nodiscard]] BdevIo {
 
     detail::DescState *desc_ = nullptr;
     detail::ChannelState *ch_ = nullptr;
-    BdevIoRequest req_{};
+    [[no_unique_address]] Payload payload_{};
+    uint64_t offset_ = 0;
+    uint64_t length_ = 0;
     std::coroutine_handle<> handle_;
-    int status_ = kRefused;
-    std::optional<Error> error_;
-    // Used only when the pool is dry; filled in then.
-    spdk_bdev_io_wait_entry wait_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+    int status_ = kFailed;
+    // Never both in use: the wait entry only while the pool is dry (filled in
+    // then), the refusal only for a refused request (status_ == kRefused).
+    union {
+        spdk_bdev_io_wait_entry wait_;
+        Error refusal_;
+    };
 };
 
 }  // namespace spdkcpp

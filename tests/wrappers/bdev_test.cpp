@@ -154,6 +154,13 @@ TEST_F(BdevTest, BadRangesAreRefusedBeforeSubmission) {
         EXPECT_EQ(kind(co_await desc->unmap_blocks(*ch, 2040, 9)), ErrorKind::InvalidParameter);
         auto r = co_await desc->write(*ch, junk, 100);
         EXPECT_NE(r.error().context().find("block size 512"), std::string::npos);
+        auto past = co_await desc->write(*ch, junk, 1ULL << 40);
+        EXPECT_NE(past.error().context().find("past the end"), std::string::npos);
+        {
+            // Operations made and dropped unawaited submit nothing and leak nothing.
+            auto refused = desc->write_blocks(*ch, junk, 0, 0);
+            auto unawaited = desc->write(*ch, junk, 0);
+        }
         auto back = DmaBuf::alloc(4096);
         EXPECT_TRUE(co_await desc->read(*ch, *back, 0));
         EXPECT_EQ(*back, keep);  // nothing was written by the refused requests
