@@ -15,9 +15,10 @@
 //   the kernel would refuse (see below).
 //
 // Submission and completion
-// - submit_request only fills an SQE. The poller gives every SQE prepared since its
-//   previous run to the kernel with one io_uring_submit (one system call for a whole
-//   batch), and a submit_request that finds the SQ full submits it at once.
+// - submit_request fills an SQE and gives the kernel every kSubmitBatch of them at
+//   once (one system call for the group); the poller submits the rest at its next
+//   run, and a submit_request that finds the SQ full submits it at once. Larger
+//   batches save system calls but starve the device: see kSubmitBatch.
 // - The poller reaps CQEs without blocking (io_uring_peek_batch_cqe, then
 //   io_uring_cq_advance for the whole batch) and completes each spdk_bdev_io with
 //   spdk_bdev_io_complete. The poller runs on the channel's thread, which is the
@@ -88,6 +89,13 @@ namespace {
 
 // SQ entries of each thread's ring (the CQ gets twice as many).
 constexpr unsigned kQueueDepth = 512;
+// Prepared SQEs that submit_request hands to the kernel at once. Waiting for the
+// poller to submit everything prepared since its last run makes batches of up to the
+// queue depth, and on a virtio disk the device then serves each batch while the
+// reactor waits and the reactor resubmits it while the device idles (measured, 4 KiB
+// random reads at queue depth 32: 78k I/Os per second with the poller submitting,
+// 85k with batches of 16, 92k with 1, 2 or 4, against fio's 87k in the same runs).
+constexpr unsigned kSubmitBatch = 4;
 // CQEs taken from the ring at a time, and at most per poller run.
 constexpr unsigned kReapBatch = 64;
 constexpr unsigned kMaxReapPerPoll = 512;
@@ -253,10 +261,15 @@ inline struct io_uring_sqe *group_get_sqe(struct uring_group *g) {
     return sqe;
 }
 
-inline void set_file(struct io_uring_sqe *sqe, const struct uring_channel *ch,
-                     struct uring_task *task) {
+// Completes an SQE from group_get_sqe: names the file and the task, and submits the
+// batch once it is kSubmitBatch long.
+inline void queue_sqe(struct io_uring_sqe *sqe, const struct uring_channel *ch,
+                      struct uring_task *task) {
     sqe->flags |= ch->sqe_flags;
     io_uring_sqe_set_data(sqe, task);
+    if (ch->group->pending >= kSubmitBatch) {
+        group_flush(ch->group);
+    }
 }
 
 // ---- completion --------------------------------------------------------------------
@@ -500,7 +513,7 @@ bool submit_rw_step(struct uring_task *task) {
     task->fast_res = kSlowPath;
     const uint64_t offset = (io->u.bdev.offset_blocks << ch->disk->block_shift) + task->done;
     io_uring_prep_rw(task->op, sqe, ch->file, task->iov, static_cast<unsigned>(n), offset);
-    set_file(sqe, ch, task);
+    queue_sqe(sqe, ch, task);
     return true;
 }
 
@@ -520,7 +533,7 @@ bool submit_simple(struct uring_task *task) {
                                 io->u.bdev.num_blocks << shift);
     }
     task->fast_res = 0;
-    set_file(sqe, ch, task);
+    queue_sqe(sqe, ch, task);
     return true;
 }
 
@@ -640,7 +653,7 @@ inline void submit_rw(struct uring_channel *ch, struct spdk_bdev_io *io, bool wr
         io_uring_prep_rw(task->op, sqe, ch->file, iovs, static_cast<unsigned>(iovcnt), offset);
     }
     task->fast_res = static_cast<int64_t>(len);
-    set_file(sqe, ch, task);
+    queue_sqe(sqe, ch, task);
 }
 
 void bdev_uring_get_buf_cb(struct spdk_io_channel *ch, struct spdk_bdev_io *io, bool success) {
