@@ -210,7 +210,7 @@ class BdevDesc {
         state->writable = write;
         state->block_size = spdk_bdev_get_block_size(state->bdev);
         state->num_blocks = spdk_bdev_get_num_blocks(state->bdev);
-        state->buf_align = spdk_bdev_get_buf_align(state->bdev);
+        state->align_mask = spdk_bdev_get_buf_align(state->bdev) - 1;
         return BdevDesc(state.release());
     }
 
@@ -276,7 +276,7 @@ class BdevDesc {
         }
         return BdevIo<Op, U>({ErrorKind::InvalidParameter,
                               fmt::format("buffer {} is not aligned to the bdev's {} bytes", base,
-                                          state_->buf_align)});
+                                          state_->align_mask + 1)});
     }
 
     [[nodiscard]] static Error zero_length() {
@@ -284,7 +284,7 @@ class BdevDesc {
     }
 
     [[nodiscard]] bool misaligned(const void *base) const noexcept {
-        return (reinterpret_cast<uintptr_t>(base) & (state_->buf_align - 1)) != 0;
+        return (reinterpret_cast<uintptr_t>(base) & state_->align_mask) != 0;
     }
 
     template <BdevOp Op, Units U>

@@ -105,7 +105,7 @@ class [[nodiscard]] BdevIo {
     // A request that passed BdevDesc's checks.
     BdevIo(detail::DescState *desc, detail::ChannelState *ch, Payload payload, uint64_t offset,
            uint64_t length) noexcept
-        : desc_(desc), ch_(ch), payload_(payload), offset_(offset), length_(length) {}
+        : desc_(desc), ch_(ch), offset_(offset), payload_(payload), length_(length) {}
     // A request refused before submission.
     explicit BdevIo(Error error) noexcept : status_(kRefused) {
         new (&refusal_) Error(std::move(error));
@@ -249,12 +249,12 @@ class [[nodiscard]] BdevIo {
     }
 
     detail::DescState *desc_ = nullptr;
-    detail::ChannelState *ch_ = nullptr;
-    [[no_unique_address]] Payload payload_{};
-    uint64_t offset_ = 0;
-    uint64_t length_ = 0;
     std::coroutine_handle<> handle_;
+    detail::ChannelState *ch_ = nullptr;
     int status_ = kFailed;
+    uint64_t offset_ = 0;
+    [[no_unique_address]] Payload payload_{};
+    uint64_t length_ = 0;
     // Never both in use: the wait entry only while the pool is dry (filled in
     // then), the refusal only for a refused request (status_ == kRefused).
     union {

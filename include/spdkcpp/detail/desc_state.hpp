@@ -29,7 +29,7 @@ struct DescState {
     spdk_thread *thread = nullptr;  // the opener: SPDK closes a descriptor there
     uint32_t block_size = 0;
     uint64_t num_blocks = 0;
-    uint64_t buf_align = 1;
+    uint64_t align_mask = 0;  // the bdev's buffer alignment - 1
     bool writable = false;
     std::atomic<uint64_t> word{0};
 
