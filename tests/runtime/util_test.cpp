@@ -1,4 +1,4 @@
-// Conformance of cpuset, string and log helpers.
+// Conformance of cpuset, string, log and zipf helpers.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,6 +8,7 @@
 #include "spdk/log.h"
 #include "spdk/string.h"
 #include "spdk/util.h"
+#include "spdk/zipf.h"
 
 SPDK_LOG_REGISTER_COMPONENT(util_test)
 
@@ -177,6 +178,60 @@ TEST(Log, FlagsGateInfoLogs) {
         found = found || std::string(f->name) == "util_test";
     }
     EXPECT_TRUE(found);
+}
+
+TEST(Zipf, RefusesBadArguments) {
+    EXPECT_EQ(spdk_zipf_create(0, 0.5, 1), nullptr);
+    EXPECT_EQ(spdk_zipf_create(100, 1.0, 1), nullptr);
+    EXPECT_EQ(spdk_zipf_create(100, -0.1, 1), nullptr);
+    spdk_zipf *none = nullptr;
+    spdk_zipf_free(&none);
+    spdk_zipf_free(nullptr);
+}
+
+TEST(Zipf, DrawsSkewedRepeatableValuesInRange) {
+    constexpr uint64_t kRange = 1000;
+    constexpr int kDraws = 200000;
+    spdk_zipf *a = spdk_zipf_create(kRange, 0.99, 7);
+    spdk_zipf *b = spdk_zipf_create(kRange, 0.99, 7);
+    ASSERT_NE(a, nullptr);
+    std::vector<int> counts(kRange);
+    bool same = true;
+    for (int i = 0; i < kDraws; ++i) {
+        const uint64_t v = spdk_zipf_generate(a);
+        ASSERT_LT(v, kRange);
+        counts[v]++;
+        same = same && spdk_zipf_generate(b) == v;
+    }
+    EXPECT_TRUE(same);
+    // P(0) = 1 / zeta(1000, 0.99) = 0.1294, P(1) = 0.5^0.99 P(0) = 0.0651.
+    EXPECT_NEAR(counts[0] / double(kDraws), 0.1294, 0.005);
+    EXPECT_NEAR(counts[1] / double(kDraws), 0.0651, 0.005);
+    EXPECT_GT(counts[1], counts[10]);
+    EXPECT_GT(counts[10], counts[500]);
+    spdk_zipf_free(&a);
+    spdk_zipf_free(&b);
+    EXPECT_EQ(a, nullptr);
+}
+
+TEST(Zipf, ThetaZeroIsUniformAndHugeRangesAreQuick) {
+    spdk_zipf *z = spdk_zipf_create(4, 0.0, 3);
+    ASSERT_NE(z, nullptr);
+    std::vector<int> counts(4);
+    for (int i = 0; i < 40000; ++i) {
+        counts[spdk_zipf_generate(z)]++;
+    }
+    for (int c : counts) {
+        EXPECT_NEAR(c, 10000, 600);
+    }
+    spdk_zipf_free(&z);
+    // 2^40 values: creation sums 2^20 terms exactly and integrates the rest.
+    z = spdk_zipf_create(1ULL << 40, 0.5, 3);
+    ASSERT_NE(z, nullptr);
+    for (int i = 0; i < 1000; ++i) {
+        EXPECT_LT(spdk_zipf_generate(z), 1ULL << 40);
+    }
+    spdk_zipf_free(&z);
 }
 
 }  // namespace
