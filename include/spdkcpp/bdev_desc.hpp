@@ -266,7 +266,7 @@ class BdevDesc {
     [[gnu::cold, gnu::noinline]] BdevIo<Op, U> refuse_buffer(const void *base, uint64_t size,
                                                              uint64_t length) const {
         if (length == 0) {
-            return BdevIo<Op, U>(zero_length());
+            return BdevIo<Op, U>({ErrorKind::InvalidParameter, "zero-length I/O"});
         }
         const uint64_t needed = U == Units::Blocks ? length * state_->block_size : length;
         if (needed > size) {
@@ -277,10 +277,6 @@ class BdevDesc {
         return BdevIo<Op, U>({ErrorKind::InvalidParameter,
                               fmt::format("buffer {} is not aligned to the bdev's {} bytes", base,
                                           state_->align_mask + 1)});
-    }
-
-    [[nodiscard]] static Error zero_length() {
-        return {ErrorKind::InvalidParameter, "zero-length I/O"};
     }
 
     [[nodiscard]] bool misaligned(const void *base) const noexcept {
@@ -304,14 +300,13 @@ class BdevDesc {
     template <BdevOp Op>
     BdevIo<Op, Units::Bytes> vector_op(BdevChannel &ch, std::span<const IoVec> iovs,
                                        uint64_t offset) {
-        using Io = BdevIo<Op, Units::Bytes>;
         if (!usable<Op>(ch)) [[unlikely]] {
             return refuse<Op, Units::Bytes>(ch);
         }
         const std::span<const iovec> raw = as_iovecs(iovs);
         const uint64_t length = total_size(raw);
         if (length == 0) [[unlikely]] {
-            return Io(zero_length());
+            return refuse_buffer<Op, Units::Bytes>(nullptr, 0, 0);
         }
         for (const iovec &v : raw) {
             if (misaligned(v.iov_base)) [[unlikely]] {
@@ -332,7 +327,7 @@ class BdevDesc {
             return refuse<Op, U>(ch);
         }
         if (length == 0) [[unlikely]] {
-            return BdevIo<Op, U>(zero_length());
+            return refuse_buffer<Op, U>(nullptr, 0, 0);
         }
         return {state_, ch.state(), {}, offset, length};
     }
