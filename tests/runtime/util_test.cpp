@@ -225,6 +225,12 @@ TEST(Zipf, ThetaZeroIsUniformAndHugeRangesAreQuick) {
         EXPECT_NEAR(c, 10000, 600);
     }
     spdk_zipf_free(&z);
+    z = spdk_zipf_create(1, 0.9, 3);
+    ASSERT_NE(z, nullptr);
+    for (int i = 0; i < 100; ++i) {
+        EXPECT_EQ(spdk_zipf_generate(z), 0U);
+    }
+    spdk_zipf_free(&z);
     // 2^40 values: creation sums 2^20 terms exactly and integrates the rest.
     z = spdk_zipf_create(1ULL << 40, 0.5, 3);
     ASSERT_NE(z, nullptr);

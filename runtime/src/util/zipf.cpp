@@ -11,7 +11,6 @@
 
 struct spdk_zipf {
     uint64_t range;
-    double theta;
     double alpha;  // 1 / (1 - theta)
     double zetan;  // zeta(range, theta)
     double eta;
@@ -62,11 +61,10 @@ struct spdk_zipf *spdk_zipf_create(uint64_t range, double theta, uint32_t seed) 
     }
     const auto n = static_cast<double>(range);
     z->range = range;
-    z->theta = theta;
     z->alpha = 1 / (1 - theta);
     z->zetan = zeta(range, theta);
     const double zeta2 = zeta(2, theta);
-    z->eta = range > 1 ? (1 - std::pow(2 / n, 1 - theta)) / (1 - zeta2 / z->zetan) : 0;
+    z->eta = (1 - std::pow(2 / n, 1 - theta)) / (1 - zeta2 / z->zetan);
     z->half_pow_theta = std::pow(0.5, theta);
     z->state = seed;
     return z;
@@ -82,7 +80,7 @@ void spdk_zipf_free(struct spdk_zipf **zipfp) {
 uint64_t spdk_zipf_generate(struct spdk_zipf *z) {
     const double u = uniform(z);
     const double uz = u * z->zetan;
-    if (uz < 1 || z->range == 1) {
+    if (uz < 1) {
         return 0;
     }
     if (uz < 1 + z->half_pow_theta) {
