@@ -133,6 +133,7 @@ int main(int argc, char **argv) {
     opts.json_data = (void *)g_config;
     opts.json_data_size = sizeof(g_config) - 1;
     opts.no_huge = true;
+    opts.mem_size = 512; /* MiB: SPDK needs a size without hugepages */
     rc = spdk_app_start(&opts, start, NULL);
     spdk_app_fini();
     return rc;

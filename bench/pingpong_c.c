@@ -75,6 +75,7 @@ int main(int argc, char **argv) {
     opts.name = "pingpong_c";
     opts.reactor_mask = "0x3";
     opts.no_huge = true;
+    opts.mem_size = 512; /* MiB: SPDK needs a size without hugepages */
     rc = spdk_app_start(&opts, start, &window);
     spdk_app_fini();
     return rc;

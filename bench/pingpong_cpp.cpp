@@ -66,6 +66,7 @@ int main(int argc, char **argv) {
     options.name = "pingpong_cpp";
     options.core_mask = "0x3";
     options.no_huge = true;
+    options.mem_size_mb = 512;  // SPDK needs a size without hugepages
     spdkcpp::App app(std::move(options));
     return app.run(run(count, window));
 }

@@ -1,3 +1,8 @@
+# What every test program built on SPDK's app framework is given, on either
+# provider: SPDK itself refuses to run without hugepages unless it is told how much
+# memory to take (-s), and CI machines have no hugepages.
+set(SPDKCPP_TEST_APP_ARGS --no-huge -s 512)
+
 # spdkcpp_expect_run(name RC code MATCH regex COMMAND cmd... [LABELS l...]): a test
 # that a command exits with `code` and prints something matching `regex`.
 function(spdkcpp_expect_run name)

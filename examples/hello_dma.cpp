@@ -1,12 +1,20 @@
 // Allocates DMA buffers, views them as one scatter-gather list and checks what
 // was written through the views: the ownership model of spdkcpp in a few lines.
 #include <spdkcpp/dma_buf.hpp>
+#include <spdkcpp/env.hpp>
 #include <spdkcpp/io_vec.hpp>
 
 #include <cstdlib>
 #include <vector>
 
 int main() {
+    // DMA memory comes from SPDK's environment: set it up first (no hugepages
+    // needed), and release it last.
+    auto env = spdkcpp::Env::init({.name = "hello_dma", .mem_size_mb = 64});
+    if (!env) {
+        fmt::print(stderr, "hello_dma: {}\n", env.error());
+        return EXIT_FAILURE;
+    }
     std::vector<spdkcpp::DmaBuf> bufs;
     for (int i = 0; i < 4; ++i) {
         auto buf = spdkcpp::DmaBuf::alloc_zeroed(4096, 4096);

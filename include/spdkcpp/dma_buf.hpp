@@ -118,8 +118,9 @@ class DmaBuf {
                             : spdk_dma_malloc(size, alignment, nullptr);
         if (base == nullptr) {
             return fail(ErrorKind::OutOfMemory,
-                        fmt::format("cannot allocate {} bytes of DMA memory aligned to {}", size,
-                                    alignment));
+                        fmt::format("cannot allocate {} bytes of DMA memory aligned to {} (out "
+                                    "of DMA memory, or no SPDK environment: see env.hpp)",
+                                    size, alignment));
         }
         return DmaBuf(base, size);
     }

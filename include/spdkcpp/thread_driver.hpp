@@ -16,6 +16,7 @@
 
 #include "spdk/env.h"
 #include "spdk/thread.h"
+#include "spdkcpp/env.hpp"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/task.hpp"
 #include "spdkcpp/thread.hpp"
@@ -24,16 +25,17 @@ namespace spdkcpp {
 
 class ThreadDriver {
   public:
-    // Initializes the env (once per process, on one core, without hugepages) and
+    // Holds SPDK's environment (an Env: one core, no hugepages) and initializes
     // SPDK's thread library, with this driver as the scheduler of every thread
     // created from now on, by the test or by the code under test. One driver at a
     // time per process.
     static Result<ThreadDriver> create() {
-        if (const int rc = ensure_env(); rc != 0) {
-            return fail(Error::from_errno(rc, "spdk_env_init"));
-        }
         if (current() != nullptr) {
             return fail(ErrorKind::Busy, "another ThreadDriver is active");
+        }
+        auto env = Env::init({.name = "spdkcpp_thread_driver"});
+        if (!env) {
+            return fail(std::move(env.error()));
         }
         auto state = std::make_unique<State>();
         state->now = spdk_get_ticks();
@@ -45,7 +47,7 @@ class ThreadDriver {
             current() = nullptr;
             return fail(Error::from_errno(rc, "spdk_thread_lib_init_ext"));
         }
-        return ThreadDriver(std::move(state));
+        return ThreadDriver(std::move(*env), std::move(state));
     }
 
     ThreadDriver(const ThreadDriver &) = delete;
@@ -153,7 +155,8 @@ class ThreadDriver {
         uint64_t now = 0;
     };
 
-    explicit ThreadDriver(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+    ThreadDriver(Env env, std::unique_ptr<State> state) noexcept
+        : env_(std::move(env)), state_(std::move(state)) {}
 
     static State *&current() noexcept {
         static State *state = nullptr;
@@ -169,20 +172,6 @@ class ThreadDriver {
         return 0;
     }
     static bool supported(spdk_thread_op op) { return op == SPDK_THREAD_OP_NEW; }
-
-    static int ensure_env() {
-        static const int rc = [] {
-            spdk_env_opts opts{};
-            opts.opts_size = sizeof(opts);
-            spdk_env_opts_init(&opts);
-            opts.name = "spdkcpp_thread_driver";
-            opts.core_mask = "0x1";
-            opts.no_huge = true;
-            opts.no_pci = true;
-            return spdk_env_init(&opts);
-        }();
-        return rc;
-    }
 
     bool poll_all() {
         bool busy = false;
@@ -200,6 +189,7 @@ class ThreadDriver {
         return busy;
     }
 
+    Env env_;  // outlives the thread library, which is finished first
     std::unique_ptr<State> state_;
 };
 

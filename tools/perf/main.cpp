@@ -199,6 +199,8 @@ int main(int argc, char **argv) {
     app_options.core_mask = options->core_mask;
     app_options.json_config = *config;
     app_options.on_shutdown = &interrupt;
+    app_options.no_huge = options->no_huge;
+    app_options.mem_size_mb = options->mem_size_mb;
     spdkcpp::App app(std::move(app_options));
     return app.run(perf_main(*options));
 }

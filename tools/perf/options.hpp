@@ -37,6 +37,8 @@ struct Options {
     std::optional<uint64_t> malloc_bytes;
     uint32_t malloc_block_size = 512;
     bool json = false;
+    bool no_huge = false;               // SPDK's --no-huge
+    std::optional<int> mem_size_mb;    // SPDK's -s
     uint64_t seed = 0x5eed;
 
     [[nodiscard]] bool random() const noexcept;

@@ -26,7 +26,7 @@ constexpr int kDefaultMemSize = -1;
 struct Env {
     std::mutex lock;
     bool initialized = false;
-    bool ever_initialized = false;
+    std::atomic<bool> ever_initialized{false};  // read without the lock by allocations
     bool no_huge = false;
     std::string name;
     spdk_cpuset cores{};
@@ -146,6 +146,10 @@ namespace spdk_embedded {
 
 bool env_no_huge() {
     return env().no_huge;
+}
+
+bool env_was_initialized() {
+    return env().ever_initialized.load(std::memory_order_acquire);
 }
 
 void set_current_core(uint32_t core) {

@@ -77,7 +77,7 @@ void *map_pages(size_t len, Source &source) {
 }
 
 void *allocate(size_t size, size_t align, uint64_t *unused, uint32_t flags, bool zero) {
-    if (unused != nullptr || flags == 0 || size == 0) {
+    if (unused != nullptr || flags == 0 || size == 0 || !spdk_embedded::env_was_initialized()) {
         return nullptr;
     }
     if (align == 0) {

@@ -2,9 +2,9 @@
 # SIGINT in the middle of a long run: spdkcpp-perf stops within seconds, prints the
 # totals and exits 0.
 set -u
-perf=$1
+# $1: spdkcpp-perf; the rest: arguments given to every run (SPDK's memory options).
 out=$(mktemp)
-"$perf" --malloc 16M -q 8 -o 4096 -w randread -t 60 --json >"$out" 2>&1 &
+"$@" --malloc 16M -q 8 -o 4096 -w randread -t 60 --json >"$out" 2>&1 &
 pid=$!
 sleep 1
 kill -INT "$pid"
