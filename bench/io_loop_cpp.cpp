@@ -111,6 +111,8 @@ int main(int argc, char **argv) {
                           R"("num_blocks":16384,"block_size":512}}]}]})";
     options.no_huge = true;
     options.mem_size_mb = 512;  // SPDK needs a size without hugepages
+    options.disable_cpumask_locks = true;  // ctest runs several at once: no core locks,
+    options.no_rpc_server = true;          // and no RPC socket to share
     spdkcpp::App app(std::move(options));
     return app.run(run(count, depth, bare));
 }

@@ -76,6 +76,8 @@ int main(int argc, char **argv) {
     opts.reactor_mask = "0x3";
     opts.no_huge = true;
     opts.mem_size = 512; /* MiB: SPDK needs a size without hugepages */
+    opts.disable_cpumask_locks = true; /* ctest runs several at once: no core locks, */
+    opts.rpc_addr = NULL;              /* and no RPC socket to share */
     rc = spdk_app_start(&opts, start, &window);
     spdk_app_fini();
     return rc;

@@ -1,7 +1,9 @@
 # What every test program built on SPDK's app framework is given, on either
 # provider: SPDK itself refuses to run without hugepages unless it is told how much
-# memory to take (-s), and CI machines have no hugepages.
-set(SPDKCPP_TEST_APP_ARGS --no-huge -s 512)
+# memory to take (-s), and CI machines have no hugepages; tests run in parallel on
+# the same core, which SPDK's core lock files would refuse, and would share SPDK's
+# one default RPC socket.
+set(SPDKCPP_TEST_APP_ARGS --no-huge -s 512 --disable-cpumask-locks --no-rpc-server)
 
 # spdkcpp_expect_run(name RC code MATCH regex COMMAND cmd... [LABELS l...]): a test
 # that a command exits with `code` and prints something matching `regex`.

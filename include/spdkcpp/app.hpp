@@ -41,6 +41,11 @@ struct AppOptions {
     std::optional<int> mem_size_mb;
     bool no_huge = false;
     bool no_pci = true;
+    // SPDK claims each core of the mask with a lock file (/var/tmp/spdk_cpu_lock_*),
+    // so two apps on one core refuse to start; off lets them share cores.
+    bool disable_cpumask_locks = false;
+    std::string rpc_addr;        // the RPC server's Unix socket; SPDK's default when empty
+    bool no_rpc_server = false;  // SPDK's --no-rpc-server
     // Runs on SIGINT/SIGTERM instead of SPDK's default (stopping the app at once);
     // the main task is then expected to wind down and finish.
     std::function<void()> on_shutdown;
@@ -197,6 +202,14 @@ class App {
         // Flags only add to what the command line (from_args) may have set.
         opts_.no_huge = opts_.no_huge || options_.no_huge;
         opts_.no_pci = opts_.no_pci || options_.no_pci;
+        opts_.disable_cpumask_locks =
+            opts_.disable_cpumask_locks || options_.disable_cpumask_locks;
+        if (!options_.rpc_addr.empty()) {
+            opts_.rpc_addr = options_.rpc_addr.c_str();
+        }
+        if (options_.no_rpc_server) {
+            opts_.rpc_addr = nullptr;
+        }
         opts_.shutdown_cb = options_.on_shutdown ? &App::shutdown : nullptr;
     }
 

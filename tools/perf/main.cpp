@@ -201,6 +201,9 @@ int main(int argc, char **argv) {
     app_options.on_shutdown = &interrupt;
     app_options.no_huge = options->no_huge;
     app_options.mem_size_mb = options->mem_size_mb;
+    app_options.disable_cpumask_locks = options->disable_cpumask_locks;
+    app_options.rpc_addr = options->rpc_addr;
+    app_options.no_rpc_server = options->no_rpc_server;
     spdkcpp::App app(std::move(app_options));
     return app.run(perf_main(*options));
 }

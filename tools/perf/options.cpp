@@ -145,6 +145,10 @@ Result<Options> parse(int argc, char **argv) {
     cli.add_flag("--json", o.json, "print the results as one JSON document on stdout");
     cli.add_flag("--no-huge", o.no_huge, "run without hugepages (SPDK needs -s with it)");
     cli.add_option("-s,--mem-size", o.mem_size_mb, "DMA memory to reserve, in MiB (SPDK's -s)");
+    cli.add_flag("--disable-cpumask-locks", o.disable_cpumask_locks,
+                 "share cores with other SPDK apps (no core lock files)");
+    cli.add_option("-r,--rpc-socket", o.rpc_addr, "the RPC server's Unix socket (SPDK's -r)");
+    cli.add_flag("--no-rpc-server", o.no_rpc_server, "start no RPC server");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::CallForHelp &) {

@@ -39,6 +39,9 @@ struct Options {
     bool json = false;
     bool no_huge = false;               // SPDK's --no-huge
     std::optional<int> mem_size_mb;    // SPDK's -s
+    bool disable_cpumask_locks = false;  // SPDK's --disable-cpumask-locks
+    std::string rpc_addr;                // SPDK's -r
+    bool no_rpc_server = false;          // SPDK's --no-rpc-server
     uint64_t seed = 0x5eed;
 
     [[nodiscard]] bool random() const noexcept;
