@@ -133,7 +133,7 @@ int main(int argc, char **argv) {
     opts.json_data = (void *)g_config;
     opts.json_data_size = sizeof(g_config) - 1;
     opts.no_huge = true;
-    opts.mem_size = 512; /* MiB: SPDK needs a size without hugepages */
+    opts.mem_size = 512;               /* MiB: SPDK needs a size without hugepages */
     opts.disable_cpumask_locks = true; /* ctest runs several at once: no core locks, */
     opts.rpc_addr = NULL;              /* and no RPC socket to share */
     rc = spdk_app_start(&opts, start, NULL);

@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
                           R"("bdev_malloc_create","params":{"name":"Malloc0",)"
                           R"("num_blocks":16384,"block_size":512}}]}]})";
     options.no_huge = true;
-    options.mem_size_mb = 512;  // SPDK needs a size without hugepages
+    options.mem_size_mb = 512;             // SPDK needs a size without hugepages
     options.disable_cpumask_locks = true;  // ctest runs several at once: no core locks,
     options.no_rpc_server = true;          // and no RPC socket to share
     spdkcpp::App app(std::move(options));

@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
     opts.name = "pingpong_c";
     opts.reactor_mask = "0x3";
     opts.no_huge = true;
-    opts.mem_size = 512; /* MiB: SPDK needs a size without hugepages */
+    opts.mem_size = 512;               /* MiB: SPDK needs a size without hugepages */
     opts.disable_cpumask_locks = true; /* ctest runs several at once: no core locks, */
     opts.rpc_addr = NULL;              /* and no RPC socket to share */
     rc = spdk_app_start(&opts, start, &window);

@@ -10,6 +10,13 @@ packages=(
     libgtest-dev libgmock-dev googletest libbenchmark-dev
     fio
 )
+# What a program linked against an SPDK install needs (the spdk preset), where one
+# is present: SPDK's shared libraries leave their system libraries to the program.
+spdk_prefix=${SPDKCPP_SPDK_PREFIX:-/var/cache/spdkcpp/spdk}
+if [[ -f ${spdk_prefix}/lib/pkgconfig/spdk_bdev.pc ]]; then
+    packages+=(libdpdk-dev libaio-dev libssl-dev uuid-dev libkeyutils-dev libnuma-dev
+        libbsd-dev libjson-c-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

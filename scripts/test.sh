@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Sets up the machine, then builds and runs the whole test suite: the dev preset
-# (debug, assertions), the asan preset (ASan + UBSan) and, for the thread tests,
-# the tsan preset. Warnings are errors in every preset.
+# (debug, assertions), the asan preset (ASan + UBSan), the tsan preset for the
+# thread tests and, where an SPDK install is found, the spdk preset (the same suite
+# against real SPDK). Warnings are errors in every preset.
+#
+# SPDK is looked for in $SPDKCPP_SPDK_PREFIX, by default /var/cache/spdkcpp/spdk
+# (an install prefix with lib/pkgconfig/spdk_bdev.pc, from SPDK's own
+# `./configure --prefix=... --with-shared && make install`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,8 +21,17 @@ run_preset() {
     ctest --preset "${preset}" -j "${jobs}"
 }
 
+export SPDKCPP_SPDK_PREFIX=${SPDKCPP_SPDK_PREFIX:-/var/cache/spdkcpp/spdk}
 presets=("$@")
-if ((${#presets[@]} == 0)); then presets=(dev asan tsan); fi
+if ((${#presets[@]} == 0)); then
+    presets=(dev asan tsan)
+    if [[ -f ${SPDKCPP_SPDK_PREFIX}/lib/pkgconfig/spdk_bdev.pc ]]; then
+        presets+=(spdk)
+    else
+        echo "=== preset spdk skipped: no SPDK install in ${SPDKCPP_SPDK_PREFIX}" \
+            "(set SPDKCPP_SPDK_PREFIX to an SPDK install prefix)"
+    fi
+fi
 for preset in "${presets[@]}"; do
     run_preset "${preset}"
 done

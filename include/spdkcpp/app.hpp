@@ -202,8 +202,7 @@ class App {
         // Flags only add to what the command line (from_args) may have set.
         opts_.no_huge = opts_.no_huge || options_.no_huge;
         opts_.no_pci = opts_.no_pci || options_.no_pci;
-        opts_.disable_cpumask_locks =
-            opts_.disable_cpumask_locks || options_.disable_cpumask_locks;
+        opts_.disable_cpumask_locks = opts_.disable_cpumask_locks || options_.disable_cpumask_locks;
         if (!options_.rpc_addr.empty()) {
             opts_.rpc_addr = options_.rpc_addr.c_str();
         }

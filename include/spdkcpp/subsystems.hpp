@@ -15,6 +15,7 @@
 #include <string>
 
 #include "spdk/init.h"
+#include "spdk/rpc.h"
 #include "spdkcpp/error.hpp"
 
 namespace spdkcpp {
@@ -34,7 +35,9 @@ struct RcAwaiter {
 
 }  // namespace detail
 
-// Initializes every registered subsystem (bdev, ...) in dependency order.
+// Initializes every registered subsystem (bdev, ...) in dependency order, then
+// moves SPDK's RPC state to RUNTIME as the app framework does, so that a JSON
+// config loaded afterwards runs its RUNTIME methods (bdev_malloc_create, ...).
 inline auto init_subsystems() {
     struct Awaiter : detail::RcAwaiter {
         bool await_ready() const noexcept { return false; }
@@ -42,7 +45,12 @@ inline auto init_subsystems() {
             handle = h;
             spdk_subsystem_init(&RcAwaiter::done, static_cast<RcAwaiter *>(this));
         }
-        Result<void> await_resume() const { return check(rc, "subsystem initialization"); }
+        Result<void> await_resume() const {
+            if (rc == 0) {
+                spdk_rpc_set_state(SPDK_RPC_RUNTIME);
+            }
+            return check(rc, "subsystem initialization");
+        }
     };
     return Awaiter{};
 }
@@ -67,7 +75,8 @@ inline auto load_config(std::string &json, bool stop_on_error = true) {
     return a;
 }
 
-// Finishes every subsystem in reverse order (bdevs are unregistered).
+// Finishes every subsystem in reverse order (bdevs are unregistered); SPDK's RPC
+// state is back to STARTUP after it, ready for the next init_subsystems.
 inline auto fini_subsystems() {
     struct Awaiter {
         std::coroutine_handle<> handle;
@@ -77,7 +86,7 @@ inline auto fini_subsystems() {
             spdk_subsystem_fini([](void *arg) { static_cast<Awaiter *>(arg)->handle.resume(); },
                                 this);
         }
-        void await_resume() const noexcept {}
+        void await_resume() const noexcept { spdk_rpc_set_state(SPDK_RPC_STARTUP); }
     };
     return Awaiter{};
 }

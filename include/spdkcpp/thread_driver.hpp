@@ -7,6 +7,7 @@
 // `now`), so the same test runs on the embedded runtime and on real SPDK.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -81,8 +82,19 @@ class ThreadDriver {
         if (t == nullptr) {
             return fail(ErrorKind::OutOfMemory, "cannot create thread '" + name + "'");
         }
+        if (!state_->clock_probed) {
+            probe_clock(t);
+        }
         return ThreadRef(t);
     }
+
+    // True when timed pollers follow the driver's virtual clock exactly, as on the
+    // embedded runtime, which stamps a new poller with its thread's clock. Real
+    // SPDK stamps it with the real clock (spdk_get_ticks()), so there the driver's
+    // clock never falls behind the real one: advance() still moves time forward
+    // and due pollers run, but a poller's first period is measured from the real
+    // time it was registered at. Known once the first thread exists.
+    [[nodiscard]] bool exact_virtual_time() const noexcept { return state_->exact; }
 
     // Threads alive (created and not yet destroyed).
     [[nodiscard]] std::size_t thread_count() const noexcept { return state_->threads.size(); }
@@ -90,7 +102,7 @@ class ThreadDriver {
     // Polls one thread once (up to max_msgs messages, then its pollers) at the
     // driver's virtual time. True when it did any work.
     bool poll(ThreadRef thread, uint32_t max_msgs = 0) {
-        return spdk_thread_poll(thread.raw(), max_msgs, state_->now) > 0;
+        return spdk_thread_poll(thread.raw(), max_msgs, clock()) > 0;
     }
 
     // Polls every thread, round after round, until a whole round does no work;
@@ -107,11 +119,17 @@ class ThreadDriver {
     // Moves virtual time forward, then runs until idle: timed pollers due in
     // that span run.
     void advance(std::chrono::microseconds span) {
-        state_->now += static_cast<uint64_t>(span.count()) * spdk_get_ticks_hz() / 1'000'000;
+        state_->now =
+            clock() + static_cast<uint64_t>(span.count()) * spdk_get_ticks_hz() / 1'000'000;
         run_until_idle();
     }
 
     [[nodiscard]] uint64_t now() const noexcept { return state_->now; }
+
+    // How long run() keeps polling, where the clock is real, for a task that waits
+    // on timed pollers (SPDK loads a JSON config through an RPC socket polled
+    // every 100 µs).
+    static constexpr std::chrono::seconds kRealTimeRunLimit{10};
 
     // Runs fn with `thread` as the current spdk_thread (as code inside a message
     // would), for set-up done from the test body.
@@ -129,7 +147,9 @@ class ThreadDriver {
     }
 
     // Starts task on thread, runs until idle and gives the task's value; Busy when
-    // the task is still waiting at that point (it then runs on, detached).
+    // the task is still waiting at that point (it then runs on, detached). Where
+    // the clock is real (see exact_virtual_time), a task still waiting while timed
+    // pollers exist is polled on, as real time passes, up to kRealTimeRunLimit.
     template <typename T>
     requires(!std::is_void_v<T>) Result<T> run(ThreadRef thread, Task<T> task) {
         bool finished = false;
@@ -143,6 +163,13 @@ class ThreadDriver {
             return fail(Error::from_errno(rc, "spdk_thread_send_msg"));
         }
         run_until_idle();
+        if (!state_->exact) {
+            const uint64_t limit =
+                spdk_get_ticks() + kRealTimeRunLimit.count() * spdk_get_ticks_hz();
+            while (!finished && spdk_get_ticks() < limit && any_timed_pollers()) {
+                run_until_idle();
+            }
+        }
         if (!finished) {
             return fail(ErrorKind::Busy, "the task is still waiting after the threads went idle");
         }
@@ -153,7 +180,46 @@ class ThreadDriver {
     struct State {
         std::vector<spdk_thread *> threads;
         uint64_t now = 0;
+        bool clock_probed = false;
+        bool exact = true;
     };
+
+    // The time every poll is given: the virtual clock, kept from falling behind
+    // the real one where pollers are stamped with the real clock.
+    uint64_t clock() noexcept {
+        if (!state_->exact) {
+            state_->now = std::max(state_->now, spdk_get_ticks());
+        }
+        return state_->now;
+    }
+
+    // Finds out which clock stamps a new timed poller: the thread is polled once
+    // at a time one second behind the real clock, and a poller registered then is
+    // due one period after that time (exact) or after the real one.
+    void probe_clock(spdk_thread *thread) {
+        state_->clock_probed = true;
+        const uint64_t hz = spdk_get_ticks_hz();
+        const uint64_t behind = state_->now - hz;
+        spdk_thread_poll(thread, 0, behind);
+        spdk_poller *probe = on(ThreadRef(thread), [] {
+            return spdk_poller_register([](void *) -> int { return SPDK_POLLER_IDLE; }, nullptr, 1);
+        });
+        const uint64_t due = spdk_thread_next_poller_expiration(thread);
+        on(ThreadRef(thread), [&] { spdk_poller_unregister(&probe); });
+        state_->exact = due < behind + hz / 2;
+        // An unregistered timed poller is freed when it comes due.
+        state_->now = std::max({state_->now, due, spdk_get_ticks()});
+        spdk_thread_poll(thread, 0, state_->now);
+    }
+
+    bool any_timed_pollers() const {
+        for (spdk_thread *t : state_->threads) {
+            if (spdk_thread_next_poller_expiration(t) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     ThreadDriver(Env env, std::unique_ptr<State> state) noexcept
         : env_(std::move(env)), state_(std::move(state)) {}
@@ -177,7 +243,7 @@ class ThreadDriver {
         bool busy = false;
         auto &threads = state_->threads;
         for (std::size_t i = 0; i < threads.size(); ++i) {
-            busy = (spdk_thread_poll(threads[i], 0, state_->now) > 0) || busy;
+            busy = (spdk_thread_poll(threads[i], 0, clock()) > 0) || busy;
         }
         std::erase_if(threads, [](spdk_thread *t) {
             if (!spdk_thread_is_exited(t)) {

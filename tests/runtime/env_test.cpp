@@ -131,7 +131,13 @@ TEST(EnvCore, OtherOsThreadsHaveNoCore) {
     EXPECT_EQ(core, SPDK_ENV_LCORE_ID_ANY);
 }
 
-TEST(DmaMemory, AlignmentRules) {
+// DMA memory exists once the env has been initialized, as with DPDK.
+class DmaMemory : public EnvTest {
+  protected:
+    void SetUp() override { ASSERT_EQ(init("0x1"), 0); }
+};
+
+TEST_F(DmaMemory, AlignmentRules) {
     for (size_t align :
          {size_t{0}, size_t{1}, size_t{8}, size_t{64}, size_t{4096}, size_t{1} << 16}) {
         void *p = spdk_dma_malloc(100, align, nullptr);
@@ -144,7 +150,7 @@ TEST(DmaMemory, AlignmentRules) {
     EXPECT_EQ(spdk_dma_malloc(100, 96, nullptr), nullptr);
 }
 
-TEST(DmaMemory, InvalidRequestsFail) {
+TEST_F(DmaMemory, InvalidRequestsFail) {
     EXPECT_EQ(spdk_dma_malloc(0, 0, nullptr), nullptr);
     uint64_t phys = 0;
     EXPECT_EQ(spdk_dma_malloc(64, 0, &phys), nullptr);  // the unused argument must be NULL
@@ -152,7 +158,7 @@ TEST(DmaMemory, InvalidRequestsFail) {
     EXPECT_EQ(spdk_malloc(SIZE_MAX, 0, nullptr, SPDK_ENV_NUMA_ID_ANY, SPDK_MALLOC_DMA), nullptr);
 }
 
-TEST(DmaMemory, ZmallocZeroesSmallAndLargeBlocks) {
+TEST_F(DmaMemory, ZmallocZeroesSmallAndLargeBlocks) {
     for (size_t size : {size_t{100}, size_t{1} << 20, size_t{5} << 20}) {
         auto *p = static_cast<uint8_t *>(
             spdk_zmalloc(size, 4096, nullptr, SPDK_ENV_NUMA_ID_ANY, SPDK_MALLOC_DMA));
@@ -172,7 +178,7 @@ TEST(DmaMemory, ZmallocZeroesSmallAndLargeBlocks) {
     }
 }
 
-TEST(DmaMemory, CountersTrackWhatIsHandedOut) {
+TEST_F(DmaMemory, CountersTrackWhatIsHandedOut) {
     const auto before = mem_stats();
     void *a = spdk_dma_malloc(1000, 0, nullptr);
     void *b = spdk_dma_malloc(3 << 20, 0, nullptr);
@@ -187,7 +193,7 @@ TEST(DmaMemory, CountersTrackWhatIsHandedOut) {
     EXPECT_EQ(after.total_allocations, before.total_allocations + 2);
 }
 
-TEST(DmaMemory, FreeOfForeignOrFreedPointerIsRefused) {
+TEST_F(DmaMemory, FreeOfForeignOrFreedPointerIsRefused) {
     const auto before = mem_stats();
     alignas(64) static char not_ours[256];
     spdk_free(not_ours + 128);  // logged and ignored
@@ -195,7 +201,7 @@ TEST(DmaMemory, FreeOfForeignOrFreedPointerIsRefused) {
     EXPECT_EQ(mem_stats().allocations_in_use, before.allocations_in_use);
 }
 
-TEST(DmaMemory, ReallocKeepsContents) {
+TEST_F(DmaMemory, ReallocKeepsContents) {
     auto *p = static_cast<char *>(spdk_dma_malloc(16, 0, nullptr));
     ASSERT_NE(p, nullptr);
     std::memcpy(p, "spdkcpp-realloc", 16);

@@ -7,7 +7,7 @@ spdkcpp_test(runtime_thread_tests LABELS "runtime;threads"
 # interface (internal/rpc.hpp).
 find_package(nlohmann_json 3 REQUIRED)
 spdkcpp_test(runtime_init_tests LABELS "runtime;threads"
-    SOURCES init_test.cpp
+    SOURCES ../support/env_environment.cpp init_test.cpp
     LIBS nlohmann_json::nlohmann_json)
 target_include_directories(runtime_init_tests PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
 spdkcpp_test(runtime_event_tests LABELS "runtime;threads"

@@ -3,7 +3,7 @@
 # They call the JSON-RPC methods directly through the runtime's internal interface.
 find_package(nlohmann_json 3 REQUIRED)
 spdkcpp_test(runtime_uring_tests LABELS runtime bdev
-    SOURCES uring_test.cpp
+    SOURCES ../support/env_environment.cpp uring_test.cpp
     LIBS nlohmann_json::nlohmann_json)
 target_include_directories(runtime_uring_tests PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
 

@@ -7,6 +7,12 @@
 
 #include "spdkcpp/thread_driver.hpp"
 
+// For tests that place a timed poller's first run exactly in virtual time.
+#define SPDKCPP_SKIP_WITHOUT_EXACT_VIRTUAL_TIME()                                       \
+    if (!driver_->exact_virtual_time())                                                 \
+    GTEST_SKIP() << "this provider stamps new timed pollers with the real clock (real " \
+                    "SPDK): a first period cannot be placed in virtual time"
+
 namespace spdkcpp::testing {
 
 class DriverFixture : public ::testing::Test {

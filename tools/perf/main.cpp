@@ -110,6 +110,11 @@ Task<int> perf_main(const perf::Options &options) {
         }
     }
     g_jobs = &jobs;
+    // A signal that came while the app started or the jobs were made: both run on
+    // the app thread, so it is seen here or reaches the jobs through g_jobs.
+    if (g_interrupted) {
+        interrupt();
+    }
     const uint64_t start = spdkcpp::Clock::ticks();
     auto progress = spdkcpp::Poller::every(std::chrono::seconds(1), [&] {
         uint64_t ios = 0;

@@ -37,8 +37,8 @@ struct Options {
     std::optional<uint64_t> malloc_bytes;
     uint32_t malloc_block_size = 512;
     bool json = false;
-    bool no_huge = false;               // SPDK's --no-huge
-    std::optional<int> mem_size_mb;    // SPDK's -s
+    bool no_huge = false;                // SPDK's --no-huge
+    std::optional<int> mem_size_mb;      // SPDK's -s
     bool disable_cpumask_locks = false;  // SPDK's --disable-cpumask-locks
     std::string rpc_addr;                // SPDK's -r
     bool no_rpc_server = false;          // SPDK's --no-rpc-server

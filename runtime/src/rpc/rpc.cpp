@@ -1,8 +1,10 @@
 // The registry of JSON-RPC methods (see internal/rpc.hpp).
+#include <atomic>
 #include <map>
 #include <mutex>
 
 #include "internal/rpc.hpp"
+#include "spdk/rpc.h"
 
 namespace spdk_embedded {
 namespace {
@@ -47,3 +49,19 @@ int call_rpc(const std::string &method, const nlohmann::json &params, std::strin
 }
 
 }  // namespace spdk_embedded
+
+namespace {
+std::atomic<uint32_t> g_rpc_state{SPDK_RPC_STARTUP};
+}  // namespace
+
+extern "C" {
+
+void spdk_rpc_set_state(uint32_t state_mask) {
+    g_rpc_state.store(state_mask, std::memory_order_relaxed);
+}
+
+uint32_t spdk_rpc_get_state(void) {
+    return g_rpc_state.load(std::memory_order_relaxed);
+}
+
+}  // extern "C"

@@ -21,9 +21,18 @@ static int g_failures;
 
 static struct spdk_thread *g_app_thread;
 
-/* Starts the thread library with warnings logged and makes g_app_thread current. */
+/* Initializes the env (DMA memory exists only from then on), starts the thread
+ * library with warnings logged and makes g_app_thread current. */
 static inline void start_app_thread(void) {
+    struct spdk_env_opts opts;
+
     spdk_log_set_print_level(SPDK_LOG_WARN);
+    opts.opts_size = sizeof(opts);
+    spdk_env_opts_init(&opts);
+    opts.name = "c_test";
+    opts.no_huge = true;
+    opts.mem_size = 256;
+    CHECK(spdk_env_init(&opts) == 0);
     CHECK(spdk_thread_lib_init(NULL, 0) == 0);
     g_app_thread = spdk_thread_create("app", NULL);
     CHECK(g_app_thread != NULL);
@@ -38,6 +47,7 @@ static inline void stop_app_thread(void) {
     }
     spdk_thread_destroy(g_app_thread);
     spdk_thread_lib_fini();
+    spdk_env_fini();
 }
 
 /* The program's exit status: 1 after a failed check, else 0 ("all <what> checks

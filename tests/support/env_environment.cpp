@@ -11,7 +11,7 @@ namespace {
 class HeldEnv : public ::testing::Environment {
   public:
     void SetUp() override {
-        auto env = spdkcpp::Env::init({.name = "spdkcpp_wrapper_tests"});
+        auto env = spdkcpp::Env::init({.name = "spdkcpp_tests"});
         ASSERT_TRUE(env) << env.error().message();
         env_.emplace(std::move(*env));
     }
