@@ -7,6 +7,8 @@
 //   }
 #pragma once
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -109,7 +111,18 @@ class App {
         apply();
         Run<T> run{std::move(main), 0};
         running() = this;
+        const bool own_signals = !opts_.disable_signal_handlers;
+        struct sigaction old_int {};
+        struct sigaction old_term {};
+        if (own_signals) {
+            Signals::install(old_int, old_term);
+            opts_.disable_signal_handlers = true;
+        }
         const int rc = spdk_app_start(&opts_, &Run<T>::start, &run);
+        if (own_signals) {
+            Signals::restore(old_int, old_term);
+            opts_.disable_signal_handlers = false;
+        }
         running() = nullptr;
         spdk_app_fini();
         if (rc < 0) {
@@ -127,6 +140,7 @@ class App {
         static void start(void *arg) {
             auto *self = static_cast<Run *>(arg);
             detail::notify_on_finish(self->task, &Run::finished, self);
+            Signals::app_thread_started();
             self->task.handle().resume();
         }
 
@@ -143,6 +157,50 @@ class App {
                 }
             }
             spdk_app_stop(self->exit_code);
+        }
+    };
+
+    // SIGINT and SIGTERM are the App's own (SPDK's handlers are turned off): a
+    // signal that comes while SPDK starts is kept and delivered once the app thread
+    // runs, where SPDK's handler would send it to an app thread not yet there and
+    // then ignore every later one. The first signal starts SPDK's shutdown
+    // (on_shutdown, or stopping the app); later ones change nothing, as in SPDK.
+    struct Signals {
+        static inline std::atomic<bool> pending{false};
+        static inline std::atomic<bool> started{false};
+        static inline std::atomic<bool> delivered{false};
+
+        static void deliver() {
+            if (!delivered.exchange(true)) {
+                spdk_app_start_shutdown();
+            }
+        }
+        static void handle(int /*signo*/) {
+            pending.store(true);
+            if (started.load()) {
+                deliver();
+            }
+        }
+        static void app_thread_started() {
+            started.store(true);
+            if (pending.load()) {
+                deliver();
+            }
+        }
+        static void install(struct sigaction &old_int, struct sigaction &old_term) {
+            pending = false;
+            started = false;
+            delivered = false;
+            struct sigaction sa {};
+            sa.sa_handler = &Signals::handle;
+            sigemptyset(&sa.sa_mask);
+            sigaction(SIGINT, &sa, &old_int);
+            sigaction(SIGTERM, &sa, &old_term);
+        }
+        static void restore(const struct sigaction &old_int, const struct sigaction &old_term) {
+            sigaction(SIGINT, &old_int, nullptr);
+            sigaction(SIGTERM, &old_term, nullptr);
+            started = false;
         }
     };
 

@@ -69,7 +69,7 @@ struct spdk_app_opts {
     uint64_t base_virtaddr;
     size_t opts_size;
     bool disable_signal_handlers;
-    bool interrupt_mode; /* not supported: reactors poll */
+    bool interrupt_mode; /* idle reactors nap instead of polling without pause */
     bool enforce_numa;
     uint8_t reserved187[1];
     uint32_t num_trace_threads;

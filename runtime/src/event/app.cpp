@@ -392,8 +392,9 @@ int spdk_app_start(struct spdk_app_opts *opts_user, spdk_msg_fn start_fn, void *
         a.log_opened = true;
     }
     if (opts.interrupt_mode) {
-        SPDK_WARNLOG("interrupt mode is not supported by the embedded runtime: reactors poll\n");
+        SPDK_NOTICELOG("interrupt mode: idle reactors nap for up to 20 us at a time\n");
     }
+    spdk_embedded::reactors_set_napping(opts.interrupt_mode);
 
     const int env_rc = env_setup(opts);
     if (env_rc != 0) {

@@ -1,8 +1,9 @@
 // Reactors: one OS thread per core of the core mask, each busy-polling the
 // spdk_threads placed on it. A thread is placed, round robin, on a reactor whose
-// core is in the thread's cpumask. A reactor whose threads are all idle for a while
-// naps for a few microseconds (never past its next timer), so that a machine with
-// few cores is not starved; a busy reactor never sleeps.
+// core is in the thread's cpumask. Reactors poll without pause, as SPDK's do; in
+// interrupt mode (the app's interrupt_mode), a reactor whose threads are all idle
+// for a while naps for a few microseconds instead (never past its next timer), the
+// runtime's stand-in for SPDK's event file descriptors. A busy reactor never sleeps.
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -68,6 +69,7 @@ struct Reactors {
     std::mutex sched_lock;
     uint32_t next_core = 0;
     std::atomic<bool> shutdown_requested{false};
+    std::atomic<bool> napping{false};
     std::atomic<ShutdownHook> shutdown_hook{nullptr};
 };
 
@@ -252,6 +254,7 @@ int reactor_run(void *arg) {
 
     reactor->tsc_last = spdk_get_ticks();
     const bool is_main = reactor->core == r.main_core;
+    const bool napping = r.napping.load(std::memory_order_relaxed);
     uint32_t idle_rounds = 0;
     while (r.state.load(std::memory_order_acquire) == State::kRunning) {
         bool busy = run_events(reactor);
@@ -264,7 +267,7 @@ int reactor_run(void *arg) {
         }
         if (busy) {
             idle_rounds = 0;
-        } else if (++idle_rounds >= kIdleRoundsBeforeNap) {
+        } else if (napping && ++idle_rounds >= kIdleRoundsBeforeNap) {
             nap(reactor);
         }
     }
@@ -279,7 +282,7 @@ int reactor_run(void *arg) {
         }
         if (run_threads(reactor)) {
             idle_rounds = 0;
-        } else if (++idle_rounds >= kIdleRoundsBeforeNap) {
+        } else if (napping && ++idle_rounds >= kIdleRoundsBeforeNap) {
             nap(reactor);
         }
     }
@@ -374,6 +377,10 @@ const spdk_cpuset *reactors_core_mask() {
 
 void reactors_request_shutdown() {
     reactors().shutdown_requested.store(true, std::memory_order_relaxed);
+}
+
+void reactors_set_napping(bool napping) {
+    reactors().napping.store(napping, std::memory_order_relaxed);
 }
 
 void reactors_set_shutdown_hook(ShutdownHook hook) {

@@ -23,6 +23,8 @@ const spdk_cpuset *reactors_core_mask();
 
 // Set (from a signal handler) to have the main reactor start the shutdown.
 void reactors_request_shutdown();
+// Idle reactors nap (interrupt mode) instead of polling without pause.
+void reactors_set_napping(bool napping);
 // Called by the main reactor, on its OS thread, when a shutdown was requested.
 using ShutdownHook = void (*)();
 void reactors_set_shutdown_hook(ShutdownHook hook);
