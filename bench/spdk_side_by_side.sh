@@ -8,14 +8,16 @@
 #
 # SPDK_BUILD: an SPDK source tree that has been built (its build/examples/bdevperf,
 # test/event/event_perf/event_perf and test/thread/poller_perf/poller_perf are run).
-# Needs build/spdk-release (the spdk preset's options with -O2: see below) and
-# build/release; prints IOPS (median of ROUNDS) and instructions per I/O (callgrind,
-# the difference of a 1 s and a 2 s run).
+# Needs the spdk-release and release presets built (SPDKCPP_SPDK_PREFIX names the
+# SPDK install, default /var/cache/spdkcpp/spdk); prints IOPS (median of ROUNDS)
+# and instructions per I/O (callgrind, the difference of a 1 s and a 2 s run).
 set -euo pipefail
 spdk=${1:?an SPDK build tree}
 rounds=${2:-3}
 seconds=${3:-3}
 mem=(--no-huge -s 512)
+# bdevperf from SPDK's build tree finds SPDK's shared libraries in the install.
+export LD_LIBRARY_PATH=${SPDKCPP_SPDK_PREFIX:-/var/cache/spdkcpp/spdk}/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 cfg=$(mktemp --suffix=.json)
 trap 'rm -f "$cfg"' EXIT
 cat >"$cfg" <<'JSON'
@@ -28,6 +30,9 @@ on_spdk=(build/spdk-release/tools/perf/spdkcpp-perf "${mem[@]}" --no-rpc-server
     --disable-cpumask-locks -c "$cfg")
 embedded=(build/release/tools/perf/spdkcpp-perf -c "$cfg")
 
+# bdevperf's "Total : IOPS MiB/s ..." line (it starts with a carriage return).
+total_iops() { awk '/Total +:/ {for (i = 1; i < NF; i++) if ($i == ":") {print $(i + 1); exit}}'; }
+
 iops() { # tool workload qd seconds -> IOPS
     local tool=$1 w=$2 q=$3 t=$4 out
     case $tool in
@@ -36,14 +41,14 @@ iops() { # tool workload qd seconds -> IOPS
         embedded) out=$("${embedded[@]}" -q "$q" -o 4096 -w "$w" -t "$t" --json 2>/dev/null) ;;
     esac
     if [[ $tool == bdevperf ]]; then
-        awk '/^ *Total *:/ {print $3; exit}' <<<"$out"
+        total_iops <<<"$out"
     else
         python3 -c 'import json,sys; print(round(json.load(sys.stdin)["iops"]))' <<<"$out"
     fi
 }
 ios_of() { # tool output seconds -> I/Os completed (bdevperf prints only IOPS)
     if [[ $1 == bdevperf ]]; then
-        awk -v t="$3" '/^ *Total *:/ {printf "%d\n", $3 * t; exit}' <<<"$2"
+        awk -v t="$3" '{print $1 * t}' <<<"$(total_iops <<<"$2")"
     else
         grep -m1 '"ios"' <<<"$2" | tr -dc '0-9'
     fi
@@ -69,18 +74,15 @@ median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 for spec in "randread 32" "randread 1" "verify 32"; do
     read -r w q <<<"$spec"
-    declare -A got=()
+    runs_bdevperf="" runs_spdk="" runs_embedded=""
     for ((r = 0; r < rounds; r++)); do
-        for tool in bdevperf spdk embedded; do
-            got[$tool]+="$(iops "$tool" "$w" "$q" "$seconds") "
-        done
+        runs_bdevperf+="$(iops bdevperf "$w" "$q" "$seconds") "
+        runs_spdk+="$(iops spdk "$w" "$q" "$seconds") "
+        runs_embedded+="$(iops embedded "$w" "$q" "$seconds") "
     done
-    line="| $w QD $q"
-    for tool in bdevperf spdk embedded; do
-        line+=" | $(tr ' ' '\n' <<<"${got[$tool]}" | grep . | median)"
-    done
-    echo "$line |   (IOPS: bdevperf | spdkcpp-perf on SPDK | on the runtime; rounds: ${got[*]})"
-    unset got
+    m() { tr ' ' '\n' <<<"$1" | grep . | median; }
+    echo "| $w QD $q | $(m "$runs_bdevperf") | $(m "$runs_spdk") | $(m "$runs_embedded") |" \
+        "  (IOPS; runs: bdevperf $runs_bdevperf/ on SPDK $runs_spdk/ embedded $runs_embedded)"
 done
 for q in 32 1; do
     echo "| instructions per I/O, randread QD $q | $(instructions bdevperf "$q") |" \

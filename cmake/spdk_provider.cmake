@@ -3,9 +3,13 @@
 # SPDKCPP_SPDK_PREFIX (cache variable, or environment variable of the same name)
 # names an SPDK install prefix to search first; otherwise PKG_CONFIG_PATH and the
 # system's pkg-config directories are searched.
-set(SPDKCPP_SPDK_PREFIX "$ENV{SPDKCPP_SPDK_PREFIX}" CACHE PATH "Install prefix of SPDK")
-if(SPDKCPP_SPDK_PREFIX)
-    list(PREPEND CMAKE_PREFIX_PATH "${SPDKCPP_SPDK_PREFIX}")
+set(SPDKCPP_SPDK_PREFIX "" CACHE PATH "Install prefix of SPDK (default: the environment's)")
+set(spdk_prefix "${SPDKCPP_SPDK_PREFIX}")
+if(NOT spdk_prefix)
+    set(spdk_prefix "$ENV{SPDKCPP_SPDK_PREFIX}")
+endif()
+if(spdk_prefix)
+    list(PREPEND CMAKE_PREFIX_PATH "${spdk_prefix}")
 endif()
 
 set(spdk_modules spdk_event spdk_event_bdev spdk_bdev spdk_bdev_malloc spdk_bdev_null
