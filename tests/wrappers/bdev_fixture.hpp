@@ -24,6 +24,9 @@ class BdevFixture : public DriverFixture {
   protected:
     void SetUp() override {
         DriverFixture::SetUp();
+        if (HasFatalFailure()) {
+            return;  // no driver: the failure is reported, nothing to bring up
+        }
         auto up = driver_->run(app_, bring_up());
         ASSERT_TRUE(up) << up.error().message();
         ASSERT_TRUE(*up) << up->error().message();

@@ -21,8 +21,11 @@ class DriverFixture : public ::testing::Test {
         auto d = ThreadDriver::create();
         ASSERT_TRUE(d) << d.error().message();
         driver_.emplace(std::move(*d));
-        app_ = *driver_->add_thread("app");
-        worker_ = *driver_->add_thread("worker");
+        auto app = driver_->add_thread("app");
+        auto worker = driver_->add_thread("worker");
+        ASSERT_TRUE(app && worker) << "cannot create the driver's threads";
+        app_ = *app;
+        worker_ = *worker;
         driver_->run_until_idle();  // both threads now at the virtual clock
     }
     void TearDown() override { driver_.reset(); }
