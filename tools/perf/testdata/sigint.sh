@@ -5,6 +5,9 @@
 # interrupted.
 # $1: running|early, $2: spdkcpp-perf, the rest: arguments given to every run.
 set -u
+# Job control: without it a background job starts with SIGINT ignored, and a signal
+# sent before the app installs its handler would be ignored rather than fatal.
+set -m
 mode=$1
 shift
 out=$(mktemp)
