@@ -112,15 +112,14 @@ class App {
         Run<T> run{std::move(main), 0};
         running() = this;
         const bool own_signals = !opts_.disable_signal_handlers;
-        struct sigaction old_int {};
-        struct sigaction old_term {};
+        Signals::Saved saved{};
         if (own_signals) {
-            Signals::install(old_int, old_term);
+            Signals::install(saved);
             opts_.disable_signal_handlers = true;
         }
         const int rc = spdk_app_start(&opts_, &Run<T>::start, &run);
         if (own_signals) {
-            Signals::restore(old_int, old_term);
+            Signals::restore(saved);
             opts_.disable_signal_handlers = false;
         }
         running() = nullptr;
@@ -165,7 +164,11 @@ class App {
     // runs, where SPDK's handler would send it to an app thread not yet there and
     // then ignore every later one. The first signal starts SPDK's shutdown
     // (on_shutdown, or stopping the app); later ones change nothing, as in SPDK.
+    // SIGPIPE is ignored, as SPDK's handlers do (a peer that closed a socket).
     struct Signals {
+        struct Saved {
+            struct sigaction int_action, term_action, pipe_action;
+        };
         static inline std::atomic<bool> pending{false};
         static inline std::atomic<bool> started{false};
         static inline std::atomic<bool> delivered{false};
@@ -187,19 +190,22 @@ class App {
                 deliver();
             }
         }
-        static void install(struct sigaction &old_int, struct sigaction &old_term) {
+        static void install(Saved &saved) {
             pending = false;
             started = false;
             delivered = false;
             struct sigaction sa {};
-            sa.sa_handler = &Signals::handle;
             sigemptyset(&sa.sa_mask);
-            sigaction(SIGINT, &sa, &old_int);
-            sigaction(SIGTERM, &sa, &old_term);
+            sa.sa_handler = SIG_IGN;
+            sigaction(SIGPIPE, &sa, &saved.pipe_action);
+            sa.sa_handler = &Signals::handle;
+            sigaction(SIGINT, &sa, &saved.int_action);
+            sigaction(SIGTERM, &sa, &saved.term_action);
         }
-        static void restore(const struct sigaction &old_int, const struct sigaction &old_term) {
-            sigaction(SIGINT, &old_int, nullptr);
-            sigaction(SIGTERM, &old_term, nullptr);
+        static void restore(const Saved &saved) {
+            sigaction(SIGINT, &saved.int_action, nullptr);
+            sigaction(SIGTERM, &saved.term_action, nullptr);
+            sigaction(SIGPIPE, &saved.pipe_action, nullptr);
             started = false;
         }
     };
