@@ -28,7 +28,7 @@
 #include "spdk/thread.h"
 #include "spdkcpp/bdev.hpp"
 #include "spdkcpp/bdev_channel.hpp"
-#include "spdkcpp/bdev_io.hpp"
+#include "spdkcpp/bdev_operation.hpp"
 #include "spdkcpp/detail/desc_state.hpp"
 #include "spdkcpp/detail/thread_checks.hpp"
 #include "spdkcpp/dma_buf.hpp"
@@ -116,61 +116,68 @@ class BdevDesc {
     }
 
     // Reads buf.size() bytes at byte offset.
-    BdevIo<BdevOp::Read, Units::Bytes> read(BdevChannel &ch, DmaBuf &buf, uint64_t offset) {
+    BdevOperation<BdevOp::Read, Units::Bytes> read(BdevChannel &ch, DmaBuf &buf, uint64_t offset) {
         return data_op<BdevOp::Read, Units::Bytes>(ch, buf.data(), buf.size(), offset, buf.size());
     }
     void read(BdevChannel &, DmaBuf &&, uint64_t) = delete;
     // Reads num_blocks blocks at offset_blocks into the start of buf.
-    BdevIo<BdevOp::Read, Units::Blocks> read_blocks(BdevChannel &ch, DmaBuf &buf,
-                                                    uint64_t offset_blocks, uint64_t num_blocks) {
+    BdevOperation<BdevOp::Read, Units::Blocks> read_blocks(BdevChannel &ch, DmaBuf &buf,
+                                                           uint64_t offset_blocks,
+                                                           uint64_t num_blocks) {
         return data_op<BdevOp::Read, Units::Blocks>(ch, buf.data(), buf.size(), offset_blocks,
                                                     num_blocks);
     }
     void read_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
-    BdevIo<BdevOp::Readv, Units::Bytes> readv(BdevChannel &ch, std::span<const IoVec> iovs,
-                                              uint64_t offset) {
+    BdevOperation<BdevOp::Readv, Units::Bytes> readv(BdevChannel &ch, std::span<const IoVec> iovs,
+                                                     uint64_t offset) {
         return vector_op<BdevOp::Readv>(ch, iovs, offset);
     }
 
-    BdevIo<BdevOp::Write, Units::Bytes> write(BdevChannel &ch, DmaBuf &buf, uint64_t offset) {
+    BdevOperation<BdevOp::Write, Units::Bytes> write(BdevChannel &ch, DmaBuf &buf,
+                                                     uint64_t offset) {
         return data_op<BdevOp::Write, Units::Bytes>(ch, buf.data(), buf.size(), offset, buf.size());
     }
     void write(BdevChannel &, DmaBuf &&, uint64_t) = delete;
-    BdevIo<BdevOp::Write, Units::Blocks> write_blocks(BdevChannel &ch, DmaBuf &buf,
-                                                      uint64_t offset_blocks, uint64_t num_blocks) {
+    BdevOperation<BdevOp::Write, Units::Blocks> write_blocks(BdevChannel &ch, DmaBuf &buf,
+                                                             uint64_t offset_blocks,
+                                                             uint64_t num_blocks) {
         return data_op<BdevOp::Write, Units::Blocks>(ch, buf.data(), buf.size(), offset_blocks,
                                                      num_blocks);
     }
     void write_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
-    BdevIo<BdevOp::Writev, Units::Bytes> writev(BdevChannel &ch, std::span<const IoVec> iovs,
-                                                uint64_t offset) {
+    BdevOperation<BdevOp::Writev, Units::Bytes> writev(BdevChannel &ch, std::span<const IoVec> iovs,
+                                                       uint64_t offset) {
         return vector_op<BdevOp::Writev>(ch, iovs, offset);
     }
 
-    BdevIo<BdevOp::WriteZeroes, Units::Bytes> write_zeroes(BdevChannel &ch, uint64_t offset,
-                                                           uint64_t length) {
+    BdevOperation<BdevOp::WriteZeroes, Units::Bytes> write_zeroes(BdevChannel &ch, uint64_t offset,
+                                                                  uint64_t length) {
         return range_op<BdevOp::WriteZeroes, Units::Bytes>(ch, offset, length);
     }
-    BdevIo<BdevOp::WriteZeroes, Units::Blocks> write_zeroes_blocks(BdevChannel &ch,
-                                                                   uint64_t offset_blocks,
-                                                                   uint64_t num_blocks) {
+    BdevOperation<BdevOp::WriteZeroes, Units::Blocks> write_zeroes_blocks(BdevChannel &ch,
+                                                                          uint64_t offset_blocks,
+                                                                          uint64_t num_blocks) {
         return range_op<BdevOp::WriteZeroes, Units::Blocks>(ch, offset_blocks, num_blocks);
     }
-    BdevIo<BdevOp::Unmap, Units::Bytes> unmap(BdevChannel &ch, uint64_t offset, uint64_t length) {
+    BdevOperation<BdevOp::Unmap, Units::Bytes> unmap(BdevChannel &ch, uint64_t offset,
+                                                     uint64_t length) {
         return range_op<BdevOp::Unmap, Units::Bytes>(ch, offset, length);
     }
-    BdevIo<BdevOp::Unmap, Units::Blocks> unmap_blocks(BdevChannel &ch, uint64_t offset_blocks,
-                                                      uint64_t num_blocks) {
+    BdevOperation<BdevOp::Unmap, Units::Blocks> unmap_blocks(BdevChannel &ch,
+                                                             uint64_t offset_blocks,
+                                                             uint64_t num_blocks) {
         return range_op<BdevOp::Unmap, Units::Blocks>(ch, offset_blocks, num_blocks);
     }
-    BdevIo<BdevOp::Flush, Units::Bytes> flush(BdevChannel &ch, uint64_t offset, uint64_t length) {
+    BdevOperation<BdevOp::Flush, Units::Bytes> flush(BdevChannel &ch, uint64_t offset,
+                                                     uint64_t length) {
         return range_op<BdevOp::Flush, Units::Bytes>(ch, offset, length);
     }
-    BdevIo<BdevOp::Flush, Units::Blocks> flush_blocks(BdevChannel &ch, uint64_t offset_blocks,
-                                                      uint64_t num_blocks) {
+    BdevOperation<BdevOp::Flush, Units::Blocks> flush_blocks(BdevChannel &ch,
+                                                             uint64_t offset_blocks,
+                                                             uint64_t num_blocks) {
         return range_op<BdevOp::Flush, Units::Blocks>(ch, offset_blocks, num_blocks);
     }
-    BdevIo<BdevOp::Reset, Units::Blocks> reset(BdevChannel &ch) {
+    BdevOperation<BdevOp::Reset, Units::Blocks> reset(BdevChannel &ch) {
         if (!usable<BdevOp::Reset>(ch)) [[unlikely]] {
             return refuse<BdevOp::Reset, Units::Blocks>(ch);
         }
@@ -241,8 +248,8 @@ class BdevDesc {
     // Refusals are built out of line, so the awaiting coroutine inlines only the
     // checks. Why usable() said no:
     template <BdevOp Op, Units U>
-    [[gnu::cold, gnu::noinline]] BdevIo<Op, U> refuse(const BdevChannel &ch) const {
-        return BdevIo<Op, U>(refusal(ch));
+    [[gnu::cold, gnu::noinline]] BdevOperation<Op, U> refuse(const BdevChannel &ch) const {
+        return BdevOperation<Op, U>(refusal(ch));
     }
 
     [[nodiscard]] Error refusal(const BdevChannel &ch) const {
@@ -263,20 +270,20 @@ class BdevDesc {
 
     // Why a buffer of `size` bytes at base cannot carry `length` (in U) of data.
     template <BdevOp Op, Units U>
-    [[gnu::cold, gnu::noinline]] BdevIo<Op, U> refuse_buffer(const void *base, uint64_t size,
-                                                             uint64_t length) const {
+    [[gnu::cold, gnu::noinline]] BdevOperation<Op, U> refuse_buffer(const void *base, uint64_t size,
+                                                                    uint64_t length) const {
         if (length == 0) {
-            return BdevIo<Op, U>({ErrorKind::InvalidParameter, "zero-length I/O"});
+            return BdevOperation<Op, U>({ErrorKind::InvalidParameter, "zero-length I/O"});
         }
         const uint64_t needed = U == Units::Blocks ? length * state_->block_size : length;
         if (needed > size) {
-            return BdevIo<Op, U>(
+            return BdevOperation<Op, U>(
                 {ErrorKind::InvalidParameter,
                  fmt::format("the I/O needs {} bytes, the buffer has {}", needed, size)});
         }
-        return BdevIo<Op, U>({ErrorKind::InvalidParameter,
-                              fmt::format("buffer {} is not aligned to the bdev's {} bytes", base,
-                                          state_->align_mask + 1)});
+        return BdevOperation<Op, U>({ErrorKind::InvalidParameter,
+                                     fmt::format("buffer {} is not aligned to the bdev's {} bytes",
+                                                 base, state_->align_mask + 1)});
     }
 
     [[nodiscard]] bool misaligned(const void *base) const noexcept {
@@ -284,8 +291,8 @@ class BdevDesc {
     }
 
     template <BdevOp Op, Units U>
-    BdevIo<Op, U> data_op(BdevChannel &ch, std::byte *base, uint64_t size, uint64_t offset,
-                          uint64_t length) {
+    BdevOperation<Op, U> data_op(BdevChannel &ch, std::byte *base, uint64_t size, uint64_t offset,
+                                 uint64_t length) {
         if (!usable<Op>(ch)) [[unlikely]] {
             return refuse<Op, U>(ch);
         }
@@ -298,8 +305,8 @@ class BdevDesc {
     }
 
     template <BdevOp Op>
-    BdevIo<Op, Units::Bytes> vector_op(BdevChannel &ch, std::span<const IoVec> iovs,
-                                       uint64_t offset) {
+    BdevOperation<Op, Units::Bytes> vector_op(BdevChannel &ch, std::span<const IoVec> iovs,
+                                              uint64_t offset) {
         if (!usable<Op>(ch)) [[unlikely]] {
             return refuse<Op, Units::Bytes>(ch);
         }
@@ -322,7 +329,7 @@ class BdevDesc {
     }
 
     template <BdevOp Op, Units U>
-    BdevIo<Op, U> range_op(BdevChannel &ch, uint64_t offset, uint64_t length) {
+    BdevOperation<Op, U> range_op(BdevChannel &ch, uint64_t offset, uint64_t length) {
         if (!usable<Op>(ch)) [[unlikely]] {
             return refuse<Op, U>(ch);
         }

@@ -1,269 +1,386 @@
-// The I/O operations of a BdevDesc as awaitables: `co_await desc.read(ch, buf, 0)`.
+// BdevIo<Ops>: one I/O that the bdev layer handed to a bdev written in C++ (the
+// module side of spdk_bdev_io; spdk-rs `BdevIo<T>`).
 //
-// An operation lives in the awaiting coroutine's frame and passes its own address
-// to SPDK as the callback argument: nothing is allocated per I/O. A submit that
-// finds the thread's spdk_bdev_io pool empty (-ENOMEM) waits in place through
-// spdk_bdev_queue_io_wait and submits again when an spdk_bdev_io is freed.
+// A BdevIo is move-only and ends with exactly one completion, which consumes it:
 //
-// Lifetimes: the coroutine frame is never destroyed while an operation is in
-// flight (see task.hpp), the descriptor closes and the channel is put only after
-// their last I/O completed (see desc_state.hpp and bdev_channel.hpp). The data
-// buffers must outlive the await, as any reference must; buffers in the frame do.
+//   void submit(Channel &ch, spdkcpp::BdevIo<MyOps> io) {
+//       if (io.type() != spdkcpp::IoType::Read) return std::move(io).complete(IoStatus::Failed);
+//       std::move(io).forward(base_, ch.base);  // the base bdev's status becomes ours
+//   }
+//
+// A BdevIo dropped without a completion completes as failed (and asserts in debug
+// builds): the bdev layer never waits for an I/O nobody owns. Completion runs on
+// the submitting thread; the bdev layer defers a completion made inside submit, so
+// the submitter's callback never runs inside its own submit call.
+//
+// Memory: the framework's bookkeeping and the module's IoContext live in SPDK's
+// per-I/O driver context (sized through the module's get_ctx_size); nothing is
+// allocated per I/O.
 #pragma once
 
 #include <sys/uio.h>
 
+#include <cassert>
 #include <coroutine>
 #include <cstdint>
-#include <memory>
 #include <new>
-#include <string>
+#include <span>
 #include <type_traits>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include "spdk/bdev.h"
+#include "spdk/bdev_module.h"
+#include "spdk/log.h"
+#include "spdkcpp/bdev.hpp"
 #include "spdkcpp/bdev_channel.hpp"
-#include "spdkcpp/detail/desc_state.hpp"
+#include "spdkcpp/bdev_desc.hpp"
+#include "spdkcpp/detail/thread_checks.hpp"
 #include "spdkcpp/error.hpp"
+#include "spdkcpp/thread.hpp"
 
 namespace spdkcpp {
 
-enum class BdevOp { Read, Write, Readv, Writev, WriteZeroes, Unmap, Flush, Reset };
+enum class IoStatus : int {
+    Success = SPDK_BDEV_IO_STATUS_SUCCESS,
+    Failed = SPDK_BDEV_IO_STATUS_FAILED,
+    // The module lacks resources now: the bdev layer submits the I/O again later.
+    NoMemory = SPDK_BDEV_IO_STATUS_NOMEM,
+    Aborted = SPDK_BDEV_IO_STATUS_ABORTED,
+    Miscompare = SPDK_BDEV_IO_STATUS_MISCOMPARE,
+};
 
-constexpr const char *to_string(BdevOp op) noexcept {
-    switch (op) {
-        case BdevOp::Read:
-            return "read";
-        case BdevOp::Write:
-            return "write";
-        case BdevOp::Readv:
-            return "readv";
-        case BdevOp::Writev:
-            return "writev";
-        case BdevOp::WriteZeroes:
-            return "write_zeroes";
-        case BdevOp::Unmap:
-            return "unmap";
-        case BdevOp::Flush:
-            return "flush";
-        case BdevOp::Reset:
-            return "reset";
+// An NVMe completion status: command specific dword 0, status code type and code.
+struct NvmeStatus {
+    uint32_t cdw0 = 0;
+    int sct = 0;
+    int sc = 0;
+};
+
+// A base bdev's I/O that has completed, seen by a forwarding module before it
+// completes its own I/O. Valid only during the callback that receives it.
+class BaseIo {
+  public:
+    BaseIo(const spdk_bdev_io *io, bool success) noexcept : io_(io), success_(success) {}
+    [[nodiscard]] bool success() const noexcept { return success_; }
+    [[nodiscard]] NvmeStatus nvme_status() const noexcept {
+        NvmeStatus s;
+        spdk_bdev_io_get_nvme_status(io_, &s.cdw0, &s.sct, &s.sc);
+        return s;
     }
-    return "io";
-}
+    // The errno-style result an AIO-based base reported (0 when it reported none).
+    [[nodiscard]] int aio_status() const noexcept {
+        int rc = 0;
+        spdk_bdev_io_get_aio_status(io_, &rc);
+        return rc;
+    }
+    [[nodiscard]] const spdk_bdev_io *raw() const noexcept { return io_; }
 
-// How an operation addresses the bdev: in bytes (SPDK's byte API, which checks the
-// range) or in blocks.
-enum class Units { Bytes, Blocks };
-
-// What an operation carries besides its range: a buffer, a scatter-gather list, or
-// nothing. Each operation stores only its own, as the fields are written per I/O.
-struct DataPayload {
-    void *buf;
+  private:
+    const spdk_bdev_io *io_;
+    bool success_;
 };
-struct VectorPayload {
-    iovec *iovs;
-    int iovcnt;
-};
-struct NoPayload {};
 
-template <BdevOp Op>
-using PayloadOf = std::conditional_t<
-    Op == BdevOp::Read || Op == BdevOp::Write, DataPayload,
-    std::conditional_t<Op == BdevOp::Readv || Op == BdevOp::Writev, VectorPayload, NoPayload>>;
+// Whether a dropped BdevIo also asserts (it always completes as failed).
+#ifndef SPDKCPP_IO_CHECKS
+#define SPDKCPP_IO_CHECKS SPDKCPP_THREAD_CHECKS
+#endif
 
 namespace detail {
 
-// The error for a request SPDK refused with -EINVAL: says which rule it broke.
-[[gnu::cold]] inline Error invalid_range(const DescState &desc, Units units, uint64_t offset,
-                                         uint64_t length) {
-    const uint64_t bs = desc.block_size;
-    if (units == Units::Bytes && (offset % bs != 0 || length % bs != 0)) {
-        return {ErrorKind::InvalidParameter,
-                fmt::format("offset {} and length {} must be multiples of the block size {}",
-                            offset, length, bs)};
-    }
-    const uint64_t first = units == Units::Bytes ? offset / bs : offset;
-    const uint64_t count = units == Units::Bytes ? length / bs : length;
-    if (first > desc.num_blocks || count > desc.num_blocks - first) {
-        return {ErrorKind::InvalidParameter,
-                fmt::format("blocks [{}, +{}) are past the end of the bdev ({} blocks)", first,
-                            count, desc.num_blocks)};
-    }
-    return {ErrorKind::InvalidParameter, EINVAL, "the bdev refused the request"};
+struct NoIoContext {};
+
+template <typename Ops>
+struct IoContextOf {
+    using type = NoIoContext;
+};
+template <typename Ops>
+requires requires {
+    typename Ops::IoContext;
 }
+struct IoContextOf<Ops> {
+    using type = typename Ops::IoContext;
+};
+
+// The framework's part of an I/O's driver context, ahead of the module's IoContext.
+struct IoHeader {
+    spdk_bdev_io_wait_entry wait;  // a forward that found the base's pool empty
+    spdk_bdev_desc *base_desc;
+    spdk_io_channel *base_ch;
+    // Runs when the forwarded I/O completed, then the base I/O is freed.
+    void (*on_base_done)(spdk_bdev_io *io, const spdk_bdev_io *base, bool success);
+    void (*user_done)();  // the module's callback, cast back by on_base_done
+    void *awaiter;        // a get_buf() waiting for its buffer
+};
+
+template <typename Ops>
+struct IoFrame {
+    IoHeader header;
+    typename IoContextOf<Ops>::type ctx;
+};
+
+inline IoHeader &header_of(spdk_bdev_io *io) noexcept {
+    return *std::launder(reinterpret_cast<IoHeader *>(io->driver_ctx));
+}
+
+inline void complete_like_base(spdk_bdev_io *io, const spdk_bdev_io *base, bool) {
+    spdk_bdev_io_complete_base_io_status(io, base);
+}
+
+inline void base_done(spdk_bdev_io *base, bool success, void *arg) {
+    auto *io = static_cast<spdk_bdev_io *>(arg);
+    header_of(io).on_base_done(io, base, success);
+    spdk_bdev_free_io(base);
+}
+
+// Submits io, as it is, to the base descriptor and channel in its header.
+inline int submit_to_base(spdk_bdev_io *io) noexcept {
+    IoHeader &h = header_of(io);
+    spdk_bdev_desc *d = h.base_desc;
+    spdk_io_channel *c = h.base_ch;
+    const auto &b = io->u.bdev;
+    switch (io->type) {
+        case SPDK_BDEV_IO_TYPE_READ:
+            return spdk_bdev_readv_blocks(d, c, b.iovs, b.iovcnt, b.offset_blocks, b.num_blocks,
+                                          &base_done, io);
+        case SPDK_BDEV_IO_TYPE_WRITE:
+            return spdk_bdev_writev_blocks(d, c, b.iovs, b.iovcnt, b.offset_blocks, b.num_blocks,
+                                           &base_done, io);
+        case SPDK_BDEV_IO_TYPE_WRITE_ZEROES:
+            return spdk_bdev_write_zeroes_blocks(d, c, b.offset_blocks, b.num_blocks, &base_done,
+                                                 io);
+        case SPDK_BDEV_IO_TYPE_UNMAP:
+            return spdk_bdev_unmap_blocks(d, c, b.offset_blocks, b.num_blocks, &base_done, io);
+        case SPDK_BDEV_IO_TYPE_FLUSH:
+            return spdk_bdev_flush_blocks(d, c, b.offset_blocks, b.num_blocks, &base_done, io);
+        case SPDK_BDEV_IO_TYPE_RESET:
+            return spdk_bdev_reset(d, c, &base_done, io);
+        case SPDK_BDEV_IO_TYPE_COMPARE:
+            return spdk_bdev_comparev_blocks(d, c, b.iovs, b.iovcnt, b.offset_blocks, b.num_blocks,
+                                             &base_done, io);
+        case SPDK_BDEV_IO_TYPE_COPY:
+            return spdk_bdev_copy_blocks(d, c, b.offset_blocks, b.copy.src_offset_blocks,
+                                         b.num_blocks, &base_done, io);
+        default:
+            return -ENOTSUP;
+    }
+}
+
+inline void forward_now(spdk_bdev_io *io) noexcept;
+
+inline void forward_when_free(void *arg) {
+    forward_now(static_cast<spdk_bdev_io *>(arg));
+}
+
+inline void forward_with_buf(spdk_io_channel *, spdk_bdev_io *io, bool success) {
+    if (!success) {
+        spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_FAILED);
+        return;
+    }
+    forward_now(io);
+}
+
+// As SPDK's passthru: a full base pool waits for a free spdk_bdev_io; any other
+// refusal fails the I/O.
+inline void forward_now(spdk_bdev_io *io) noexcept {
+    const int rc = submit_to_base(io);
+    if (rc == 0) [[likely]] {
+        return;
+    }
+    if (rc == -ENOMEM) {
+        IoHeader &h = header_of(io);
+        h.wait.bdev = spdk_bdev_desc_get_bdev(h.base_desc);
+        h.wait.cb_fn = &forward_when_free;
+        h.wait.cb_arg = io;
+        h.wait.dep_unblock = false;
+        if (spdk_bdev_queue_io_wait(h.wait.bdev, h.base_ch, &h.wait) == 0) {
+            return;
+        }
+        // A bdev_io came free in between: try again at once.
+        return forward_now(io);
+    }
+    spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_FAILED);
+}
+
+inline void start_forward(spdk_bdev_io *io) noexcept {
+    // A read without a buffer gets one first, so that the data comes back to us.
+    if (io->type == SPDK_BDEV_IO_TYPE_READ && io->u.bdev.iovs[0].iov_base == nullptr) {
+        spdk_bdev_io_get_buf(io, &forward_with_buf,
+                             io->u.bdev.num_blocks * static_cast<uint64_t>(io->bdev->blocklen));
+        return;
+    }
+    forward_now(io);
+}
+
+template <typename Ops>
+struct BdevGlue;
 
 }  // namespace detail
 
-template <BdevOp Op, Units U>
+template <typename Ops>
 class [[nodiscard]] BdevIo {
   public:
-    using Payload = PayloadOf<Op>;
-
-    // A request that passed BdevDesc's checks.
-    BdevIo(detail::DescState *desc, detail::ChannelState *ch, Payload payload, uint64_t offset,
-           uint64_t length) noexcept
-        : desc_(desc), ch_(ch), offset_(offset), payload_(payload), length_(length) {}
-    // A request refused before submission.
-    explicit BdevIo(Error error) noexcept : status_(kRefused) {
-        new (&refusal_) Error(std::move(error));
-    }
+    using IoContext = typename detail::IoContextOf<Ops>::type;
+    using OnBaseDone = void (*)(BdevIo, BaseIo);
 
     BdevIo(const BdevIo &) = delete;
     BdevIo &operator=(const BdevIo &) = delete;
-    BdevIo(BdevIo &&) = delete;
-    BdevIo &operator=(BdevIo &&) = delete;
+    BdevIo(BdevIo &&other) noexcept : io_(std::exchange(other.io_, nullptr)) {}
+    BdevIo &operator=(BdevIo &&other) noexcept {
+        if (this != &other) {
+            if (io_ != nullptr) {
+                dropped();
+            }
+            io_ = std::exchange(other.io_, nullptr);
+        }
+        return *this;
+    }
     ~BdevIo() {
-        if (status_ == kRefused) [[unlikely]] {
-            std::destroy_at(&refusal_);
+        if (io_ != nullptr) [[unlikely]] {
+            dropped();
         }
     }
 
-    bool await_ready() const noexcept { return desc_ == nullptr; }
+    // Whether this object still owns an I/O (not completed, forwarded or moved).
+    [[nodiscard]] explicit operator bool() const noexcept { return io_ != nullptr; }
 
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
-        handle_ = h;
-        if (!desc_->accepting()) [[unlikely]] {
-            status_ = kClosed;
-            return false;
-        }
-        ++ch_->inflight;
-        const int rc = submit();
-        if (rc == 0) [[likely]] {
-            return true;
-        }
-        return not_submitted(rc);
+    [[nodiscard]] IoType type() const noexcept { return static_cast<IoType>(io_->type); }
+    [[nodiscard]] uint64_t offset_blocks() const noexcept { return io_->u.bdev.offset_blocks; }
+    [[nodiscard]] uint64_t num_blocks() const noexcept { return io_->u.bdev.num_blocks; }
+    // The source of a Copy.
+    [[nodiscard]] uint64_t src_offset_blocks() const noexcept {
+        return io_->u.bdev.copy.src_offset_blocks;
+    }
+    [[nodiscard]] uint32_t block_size() const noexcept { return io_->bdev->blocklen; }
+    [[nodiscard]] uint64_t length_bytes() const noexcept {
+        return num_blocks() * static_cast<uint64_t>(block_size());
+    }
+    // The data buffers (read, write, compare). A read may come without one: see
+    // has_buf() and get_buf().
+    [[nodiscard]] std::span<iovec> iovs() const noexcept {
+        return {io_->u.bdev.iovs, static_cast<std::size_t>(io_->u.bdev.iovcnt)};
+    }
+    [[nodiscard]] bool has_buf() const noexcept {
+        return io_->u.bdev.iovcnt > 0 && io_->u.bdev.iovs[0].iov_base != nullptr;
+    }
+    // The module's per-I/O context (Ops::IoContext), in SPDK's per-I/O memory.
+    [[nodiscard]] IoContext &ctx() const noexcept {
+        return reinterpret_cast<detail::IoFrame<Ops> *>(io_->driver_ctx)->ctx;
+    }
+    [[nodiscard]] Bdev bdev() const noexcept { return Bdev(io_->bdev); }
+    // The thread that submitted the I/O: its completion runs there.
+    [[nodiscard]] ThreadRef thread() const noexcept {
+        return ThreadRef(spdk_bdev_io_get_thread(io_));
+    }
+    [[nodiscard]] spdk_bdev_io *raw() const noexcept { return io_; }
+
+    // Completions. Each consumes the I/O: std::move(io).complete().
+    void complete(IoStatus status = IoStatus::Success) && {
+        spdk_bdev_io_complete(take(), static_cast<spdk_bdev_io_status>(status));
+    }
+    // Fails with an errno value (either sign), which the submitter can read back.
+    void fail(int errno_code) && {
+        spdk_bdev_io_complete_aio_status(take(), errno_code < 0 ? errno_code : -errno_code);
+    }
+    void complete_nvme(NvmeStatus status) && {
+        spdk_bdev_io_complete_nvme_status(take(), status.cdw0, status.sct, status.sc);
+    }
+    // Completes with a base bdev's status and its details (a forwarding module).
+    void complete_like(const BaseIo &base) && {
+        spdk_bdev_io_complete_base_io_status(take(), base.raw());
     }
 
-    Result<void> await_resume() {
-        if (status_ == kOk) [[likely]] {
-            return {};
-        }
-        return failure();
+    // Submits this I/O as it is (type, range, buffers) to a base bdev through its
+    // descriptor and this thread's channel of it. When the base completes, this I/O
+    // completes with the base's status, or on_done(io, base) decides. A read
+    // without a buffer gets one first; a full base pool waits for a free
+    // spdk_bdev_io. An empty descriptor or channel fails the I/O.
+    void forward(const BdevDesc &base, const BdevChannel &ch) && {
+        forward_with(base, ch, &detail::complete_like_base, nullptr);
+    }
+    void forward(const BdevDesc &base, const BdevChannel &ch, OnBaseDone on_done) && {
+        forward_with(base, ch, &call_user_done, reinterpret_cast<void (*)()>(on_done));
+    }
+
+    // co_await io.get_buf(): gives a read without a buffer one of length_bytes()
+    // (at once when it has one). OutOfMemory when the request is too large.
+    [[nodiscard]] auto get_buf() & {
+        struct Awaiter {
+            spdk_bdev_io *io;
+            std::coroutine_handle<> handle;
+            int state = 0;  // 0 waiting, 1 got it, 2 refused
+            bool in_call = false;
+
+            bool await_ready() const noexcept {
+                return io->u.bdev.iovcnt > 0 && io->u.bdev.iovs[0].iov_base != nullptr;
+            }
+            bool await_suspend(std::coroutine_handle<> h) noexcept {
+                handle = h;
+                detail::header_of(io).awaiter = this;
+                in_call = true;
+                spdk_bdev_io_get_buf(
+                    io, &got, io->u.bdev.num_blocks * static_cast<uint64_t>(io->bdev->blocklen));
+                in_call = false;
+                return state == 0;  // the callback ran inside the call: go on at once
+            }
+            static void got(spdk_io_channel *, spdk_bdev_io *bdev_io, bool success) {
+                auto *self = static_cast<Awaiter *>(detail::header_of(bdev_io).awaiter);
+                self->state = success ? 1 : 2;
+                if (!self->in_call) {
+                    self->handle.resume();
+                }
+            }
+            Result<void> await_resume() const {
+                if (state == 2) {
+                    return spdkcpp::fail(ErrorKind::OutOfMemory, "no data buffer for the read");
+                }
+                return {};
+            }
+        };
+        return Awaiter{io_, {}};
     }
 
   private:
-    // How the operation ended: done() stores `success` (kOk or kFailed), the submit
-    // path a negative errno from SPDK, or:
-    static constexpr int kFailed = 0;
-    static constexpr int kOk = 1;
-    static constexpr int kClosed = 2;   // the descriptor closed before submission
-    static constexpr int kRefused = 3;  // refusal_ holds why
+    friend struct detail::BdevGlue<Ops>;
+    explicit BdevIo(spdk_bdev_io *io) noexcept : io_(io) {}
 
-    // Everything but success is out of line, so the awaiting coroutine inlines
-    // only the I/O path.
-    [[gnu::cold, gnu::noinline]] Result<void> failure() {
-        switch (status_) {
-            case kRefused:
-                return fail(std::move(refusal_));
-            case kFailed:
-                return fail(ErrorKind::IoFailed, std::string(to_string(Op)) + " failed at " +
-                                                     (U == Units::Bytes ? "byte " : "block ") +
-                                                     std::to_string(offset_));
-            case kClosed:
-                return fail(ErrorKind::Closed, "descriptor closed before the I/O started");
-            case -EINVAL:
-                // The submit checked the range and refused it: say which rule broke.
-                return fail(detail::invalid_range(*desc_, U, offset_, length_));
-            default:
-                return fail(
-                    Error::from_errno(status_, std::string(to_string(Op)) + " submit failed"));
-        }
+    spdk_bdev_io *take() noexcept {
+        spdk_bdev_io *io = std::exchange(io_, nullptr);
+#if SPDKCPP_IO_CHECKS
+        assert(io != nullptr && "BdevIo completed twice");
+#endif
+        return io;
     }
 
-    // The submit returned rc != 0. True when the operation now waits for an
-    // spdk_bdev_io (-ENOMEM); false when it failed and the coroutine continues.
-    [[gnu::cold, gnu::noinline]] bool not_submitted(int rc) noexcept {
-        while (rc == -ENOMEM) {
-            wait_.bdev = desc_->bdev;
-            wait_.cb_fn = &BdevIo::retry;
-            wait_.cb_arg = this;
-            wait_.dep_unblock = false;
-            if (spdk_bdev_queue_io_wait(desc_->bdev, ch_->ch, &wait_) == 0) {
-                return true;
-            }
-            // An spdk_bdev_io came free in between: try again right away.
-            rc = submit();
+    void forward_with(const BdevDesc &base, const BdevChannel &ch,
+                      void (*on_base_done)(spdk_bdev_io *, const spdk_bdev_io *, bool),
+                      void (*user_done)()) {
+        spdk_bdev_io *io = take();
+        if (base.raw() == nullptr || !ch) [[unlikely]] {
+            spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_FAILED);
+            return;
         }
-        if (rc == 0) {
-            return true;
-        }
-        status_ = rc;
-        ch_->io_done();
-        return false;
+        detail::IoHeader &h = detail::header_of(io);
+        h.base_desc = base.raw();
+        h.base_ch = ch.raw();
+        h.on_base_done = on_base_done;
+        h.user_done = user_done;
+        detail::start_forward(io);
     }
 
-    int submit() noexcept {
-        spdk_bdev_desc *d = desc_->desc;
-        spdk_io_channel *c = ch_->ch;
-        const uint64_t off = offset_;
-        const uint64_t len = length_;
-        constexpr bool kBytes = U == Units::Bytes;
-        if constexpr (Op == BdevOp::Read) {
-            return kBytes ? spdk_bdev_read(d, c, payload_.buf, off, len, &done, this)
-                          : spdk_bdev_read_blocks(d, c, payload_.buf, off, len, &done, this);
-        } else if constexpr (Op == BdevOp::Write) {
-            return kBytes ? spdk_bdev_write(d, c, payload_.buf, off, len, &done, this)
-                          : spdk_bdev_write_blocks(d, c, payload_.buf, off, len, &done, this);
-        } else if constexpr (Op == BdevOp::Readv) {
-            return kBytes ? spdk_bdev_readv(d, c, payload_.iovs, payload_.iovcnt, off, len, &done,
-                                            this)
-                          : spdk_bdev_readv_blocks(d, c, payload_.iovs, payload_.iovcnt, off, len,
-                                                   &done, this);
-        } else if constexpr (Op == BdevOp::Writev) {
-            return kBytes ? spdk_bdev_writev(d, c, payload_.iovs, payload_.iovcnt, off, len, &done,
-                                             this)
-                          : spdk_bdev_writev_blocks(d, c, payload_.iovs, payload_.iovcnt, off, len,
-                                                    &done, this);
-        } else if constexpr (Op == BdevOp::WriteZeroes) {
-            return kBytes ? spdk_bdev_write_zeroes(d, c, off, len, &done, this)
-                          : spdk_bdev_write_zeroes_blocks(d, c, off, len, &done, this);
-        } else if constexpr (Op == BdevOp::Unmap) {
-            return kBytes ? spdk_bdev_unmap(d, c, off, len, &done, this)
-                          : spdk_bdev_unmap_blocks(d, c, off, len, &done, this);
-        } else if constexpr (Op == BdevOp::Flush) {
-            return kBytes ? spdk_bdev_flush(d, c, off, len, &done, this)
-                          : spdk_bdev_flush_blocks(d, c, off, len, &done, this);
-        } else {
-            return spdk_bdev_reset(d, c, &done, this);
-        }
+    static void call_user_done(spdk_bdev_io *io, const spdk_bdev_io *base, bool success) {
+        auto fn = reinterpret_cast<OnBaseDone>(detail::header_of(io).user_done);
+        fn(BdevIo(io), BaseIo(base, success));
     }
 
-    static void retry(void *arg) {
-        auto *self = static_cast<BdevIo *>(arg);
-        const int rc = self->submit();
-        if (rc != 0 && !self->not_submitted(rc)) {
-            self->handle_.resume();
-        }
+    [[gnu::cold, gnu::noinline]] void dropped() noexcept {
+        SPDK_ERRLOG("a bdev I/O was dropped without a completion: completed as failed\n");
+#if SPDKCPP_IO_CHECKS
+        assert(false && "BdevIo dropped without a completion");
+#endif
+        spdk_bdev_io_complete(std::exchange(io_, nullptr), SPDK_BDEV_IO_STATUS_FAILED);
     }
 
-    static void done(spdk_bdev_io *bdev_io, bool success, void *arg) {
-        auto *self = static_cast<BdevIo *>(arg);
-        self->status_ = success;
-        // Give the spdk_bdev_io back before the channel can be put.
-        spdk_bdev_free_io(bdev_io);
-        self->ch_->io_done();
-        self->handle_.resume();
-    }
-
-    // The order keeps the fields the constructor writes apart, so that g++ stores
-    // them one by one instead of pairing them through SSE registers (3 instructions
-    // per I/O, measured by bench/zero_overhead.sh).
-    detail::DescState *desc_ = nullptr;
-    std::coroutine_handle<> handle_;
-    detail::ChannelState *ch_ = nullptr;
-    int status_ = kFailed;
-    uint64_t offset_ = 0;
-    [[no_unique_address]] Payload payload_{};
-    uint64_t length_ = 0;
-    // Never both in use: the wait entry only while the pool is dry (filled in
-    // then), the refusal only for a refused request (status_ == kRefused).
-    union {
-        spdk_bdev_io_wait_entry wait_;
-        Error refusal_;
-    };
+    spdk_bdev_io *io_;
 };
 
 }  // namespace spdkcpp
