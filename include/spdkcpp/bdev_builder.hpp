@@ -59,7 +59,7 @@ class BdevBuilder {
     using With = BdevBuilder<Ops, Set | Field>;
 
   public:
-    explicit BdevBuilder(spdk_bdev_module *module) noexcept { f_.module = module; }
+    explicit BdevBuilder(spdk_bdev_module *owner) noexcept { f_.module = owner; }
 
     // Required.
     With<kName> name(std::string name) && {

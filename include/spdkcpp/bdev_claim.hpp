@@ -37,13 +37,14 @@ class BdevClaim {
     }
     ~BdevClaim() { reset(); }
 
-    // Claims desc's bdev for module (BdevModule::raw()); desc becomes the writer.
-    static Result<BdevClaim> exclusive_write(const BdevDesc &desc, spdk_bdev_module *module) {
+    // Claims desc's bdev for the module claimant (BdevModule::raw()); desc becomes
+    // the writer.
+    static Result<BdevClaim> exclusive_write(const BdevDesc &desc, spdk_bdev_module *claimant) {
         if (!desc) {
             return fail(ErrorKind::Closed, "a claim is taken through an open descriptor");
         }
         spdk_bdev *bdev = desc.bdev().raw();
-        const int rc = spdk_bdev_module_claim_bdev(bdev, desc.raw(), module);
+        const int rc = spdk_bdev_module_claim_bdev(bdev, desc.raw(), claimant);
         if (rc == -EPERM) {
             return fail(Error(ErrorKind::Busy, EBUSY,
                               "bdev '" + std::string(desc.bdev().name()) + "' is already claimed"));
