@@ -41,10 +41,16 @@ target_compile_definitions(spdkcpp_spdk INTERFACE SPDKCPP_PROVIDER_SPDK=1)
 # around SPDK's own archives, followed by their private dependencies.
 # The system libraries SPDK was built with (spdk_syslibs' Libs.private): SPDK's
 # shared libraries do not record them.
+# spdkcpp ships its own passthru and error bdevs (modules/) under SPDK's module and
+# RPC names; SPDK's two would collide with them, so they are left out. A program
+# that wants SPDK's C ones links them itself, and not ours.
+list(FILTER SPDK_LINK_LIBRARIES EXCLUDE REGEX "/libspdk_bdev_(passthru|error)[.]")
 set(spdk_archives)
 set(spdk_system_libs)
 foreach(flag ${SPDK_STATIC_LDFLAGS})
-    if(flag MATCHES "^-lspdk_")
+    if(flag MATCHES "^-l(spdk_bdev_passthru|spdk_bdev_error)$")
+        continue()
+    elseif(flag MATCHES "^-lspdk_")
         list(APPEND spdk_archives ${flag})
     elseif(flag MATCHES "^-L(.*)")
         target_link_directories(spdkcpp_spdk INTERFACE ${CMAKE_MATCH_1})

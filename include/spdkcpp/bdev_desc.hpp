@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "spdk/bdev.h"
+#include "spdk/bdev_module.h"
 #include "spdk/thread.h"
 #include "spdkcpp/bdev.hpp"
 #include "spdkcpp/bdev_channel.hpp"
@@ -97,6 +98,45 @@ class BdevDesc {
             return fail(ErrorKind::Closed, "descriptor already closed");
         }
         reset();
+        return {};
+    }
+
+    // Claims the bdev for a module (BdevModule::raw()) through this descriptor,
+    // which becomes its writer (SPDK's exclusive-write claim): others may still
+    // read; a second claim is Busy. The claim lasts until release_claim() or until
+    // the descriptor closes, whichever comes first (a hot-removed base releases
+    // its claim as it closes). On the thread that opened the descriptor.
+    Result<void> claim(spdk_bdev_module *claimant) {
+        if (!is_open()) {
+            return fail(ErrorKind::Closed, "a claim is taken through an open descriptor");
+        }
+        if (spdk_get_thread() != state_->thread) {
+            return fail(ErrorKind::WrongThread, "a claim is taken on the descriptor's thread");
+        }
+        if (state_->claimed) {
+            return fail(ErrorKind::Busy, "this descriptor already holds a claim");
+        }
+        const int rc = spdk_bdev_module_claim_bdev(state_->bdev, state_->desc, claimant);
+        if (rc != 0) {
+            const std::string name(spdk_bdev_get_name(state_->bdev));
+            return fail(rc == -EPERM ? Error(ErrorKind::Busy, EBUSY,
+                                             "bdev '" + name + "' is already claimed")
+                                     : Error::from_errno(rc, "cannot claim bdev '" + name + "'"));
+        }
+        state_->claimed = true;
+        state_->writable = true;
+        return {};
+    }
+    [[nodiscard]] bool claimed() const noexcept { return state_ != nullptr && state_->claimed; }
+    Result<void> release_claim() {
+        if (!claimed()) {
+            return fail(ErrorKind::InvalidParameter, "this descriptor holds no claim");
+        }
+        if (spdk_get_thread() != state_->thread) {
+            return fail(ErrorKind::WrongThread, "a claim is released on the descriptor's thread");
+        }
+        state_->claimed = false;
+        spdk_bdev_module_release_bdev(state_->bdev);
         return {};
     }
 

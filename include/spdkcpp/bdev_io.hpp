@@ -293,7 +293,8 @@ class [[nodiscard]] BdevIo {
     // descriptor and this thread's channel of it. When the base completes, this I/O
     // completes with the base's status, or on_done(io, base) decides. A read
     // without a buffer gets one first; a full base pool waits for a free
-    // spdk_bdev_io. An empty descriptor or channel fails the I/O.
+    // spdk_bdev_io. A closed (or closing: hot-removed) descriptor or an empty
+    // channel fails the I/O.
     void forward(const BdevDesc &base, const BdevChannel &ch) && {
         forward_with(base, ch, &detail::complete_like_base, nullptr);
     }
@@ -355,7 +356,7 @@ class [[nodiscard]] BdevIo {
                       void (*on_base_done)(spdk_bdev_io *, const spdk_bdev_io *, bool),
                       void (*user_done)()) {
         spdk_bdev_io *io = take();
-        if (base.raw() == nullptr || !ch) [[unlikely]] {
+        if (!base.is_open() || !ch) [[unlikely]] {
             spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_FAILED);
             return;
         }

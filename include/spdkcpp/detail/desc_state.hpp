@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <utility>
 
 #include "spdk/bdev.h"
+#include "spdk/bdev_module.h"
 #include "spdk/thread.h"
 #include "spdkcpp/thread.hpp"
 
@@ -31,6 +33,9 @@ struct DescState {
     uint64_t num_blocks = 0;
     uint64_t align_mask = 0;  // the bdev's buffer alignment - 1
     bool writable = false;
+    // A module's claim taken through this descriptor (opener's thread only); it
+    // ends when the descriptor closes, as SPDK's descriptor-bound claims do.
+    bool claimed = false;
     std::atomic<uint64_t> word{0};
 
     // The user's event handler, type-erased; null for none.
@@ -101,6 +106,9 @@ struct DescState {
     }
 
     void close_now() noexcept {
+        if (std::exchange(claimed, false)) {
+            spdk_bdev_module_release_bdev(bdev);
+        }
         spdk_bdev_close(desc);
         const uint64_t old = word.fetch_or(kDone, std::memory_order_acq_rel);
         if ((old & kOwnerGone) != 0) {
