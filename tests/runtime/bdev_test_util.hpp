@@ -12,6 +12,7 @@
 #include "spdk/bdev.h"
 #include "spdk/env.h"
 #include "spdk/init.h"
+#include "spdk/rpc.h"
 #include "spdk/thread.h"
 #include "thread_test_util.hpp"
 
@@ -157,6 +158,8 @@ class BdevFixture : public ::testing::Test {
         ASSERT_TRUE(done) << "spdk_subsystem_init did not complete";
         ASSERT_EQ(rc, 0);
         started_ = true;
+        // As SPDK's app framework: the RUNTIME methods of a config run from now on.
+        spdk_rpc_set_state(SPDK_RPC_RUNTIME);
         ASSERT_EQ(load_config(default_config()), 0);
     }
 
@@ -167,6 +170,7 @@ class BdevFixture : public ::testing::Test {
             spdk_subsystem_fini([](void *arg) { *static_cast<bool *>(arg) = true; }, &done);
             poll_until([&] { return done; });
             EXPECT_TRUE(done) << "spdk_subsystem_fini did not complete";
+            spdk_rpc_set_state(SPDK_RPC_STARTUP);
         }
         for (spdk_thread *t : threads_) {
             spdk_set_thread(t);

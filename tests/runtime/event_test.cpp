@@ -46,7 +46,7 @@ int rpc_app_test_set(const nlohmann::json &params, std::string &error) {
                       (spdk_thread_is_app_thread(nullptr) ? " on app thread" : " elsewhere"));
     return 0;
 }
-SPDK_EMBEDDED_RPC_REGISTER("app_test_set", rpc_app_test_set);
+SPDK_EMBEDDED_RPC_REGISTER("app_test_set", rpc_app_test_set, SPDK_RPC_RUNTIME);
 
 spdk_app_opts make_opts(const char *mask = "0x1") {
     spdk_app_opts opts{};
@@ -561,8 +561,9 @@ TEST_F(AppTest, MalformedConfigFileFailsTheStartAndNamesTheFile) {
     EXPECT_NE(rc, 0);
     EXPECT_FALSE(called);
     EXPECT_TRUE(log.contains(path)) << log.text();
-    // Subsystems were finished anyway.
-    EXPECT_EQ(g_order, (std::vector<std::string>{"subsystem init", "subsystem fini"}));
+    // As SPDK, the configuration is first read before the subsystems are initialized
+    // (for its STARTUP methods): the start fails before any was.
+    EXPECT_TRUE(g_order.empty());
     std::remove(path.c_str());
 }
 

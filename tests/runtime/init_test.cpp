@@ -11,6 +11,7 @@
 
 #include "internal/rpc.hpp"
 #include "spdk/init.h"
+#include "spdk/rpc.h"
 #include "spdk/thread.h"
 #include "thread_test_util.hpp"
 
@@ -114,9 +115,9 @@ int rpc_test_noparams(const nlohmann::json &params, std::string & /*error*/) {
     return 0;
 }
 
-SPDK_EMBEDDED_RPC_REGISTER("test_set", rpc_test_set);
-SPDK_EMBEDDED_RPC_REGISTER("test_throw", rpc_test_throw);
-SPDK_EMBEDDED_RPC_REGISTER("test_noparams", rpc_test_noparams);
+SPDK_EMBEDDED_RPC_REGISTER("test_set", rpc_test_set, SPDK_RPC_STARTUP | SPDK_RPC_RUNTIME);
+SPDK_EMBEDDED_RPC_REGISTER("test_throw", rpc_test_throw, SPDK_RPC_STARTUP | SPDK_RPC_RUNTIME);
+SPDK_EMBEDDED_RPC_REGISTER("test_noparams", rpc_test_noparams, SPDK_RPC_STARTUP | SPDK_RPC_RUNTIME);
 
 class InitTest : public ::testing::Test {
   protected:
@@ -125,6 +126,7 @@ class InitTest : public ::testing::Test {
         g_fail_b = 0;
         g_async_b = false;
         g_applied = {};
+        spdk_rpc_set_state(SPDK_RPC_STARTUP);
         ASSERT_EQ(spdk_thread_lib_init(nullptr, 0), 0);
         app_ = spdk_thread_create("app", nullptr);
         ASSERT_NE(app_, nullptr);

@@ -57,5 +57,5 @@ int rpc_bdev_wait_for_examine(const nlohmann::json &params, std::string &error) 
 
 }  // namespace
 
-SPDK_EMBEDDED_RPC_REGISTER("bdev_set_options", rpc_bdev_set_options);
-SPDK_EMBEDDED_RPC_REGISTER("bdev_wait_for_examine", rpc_bdev_wait_for_examine);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_set_options", rpc_bdev_set_options, SPDK_RPC_STARTUP);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_wait_for_examine", rpc_bdev_wait_for_examine, SPDK_RPC_RUNTIME);

@@ -23,6 +23,7 @@
 #include "spdk/event.h"
 #include "spdk/init.h"
 #include "spdk/log.h"
+#include "spdk/rpc.h"
 #include "spdk/string.h"
 #include "spdk/thread.h"
 
@@ -127,6 +128,9 @@ void start_application() {
     a.start_fn(a.start_arg);
 }
 
+// The configuration is applied as SPDK's app framework applies it: once in STARTUP
+// state before the subsystems are initialized (the methods allowed then, such as
+// bdev_set_options), and once in RUNTIME state after (bdev_malloc_create, ...).
 void config_loaded(int rc, void * /*arg*/) {
     App &a = app();
     if (rc != 0) {
@@ -145,19 +149,40 @@ void subsystems_initialized(int rc, void * /*arg*/) {
         spdk_app_stop(rc);
         return;
     }
+    spdk_rpc_set_state(SPDK_RPC_RUNTIME);
     if (a.json.empty()) {
         start_application();
         return;
     }
-    // The document is parsed before this returns; it may be released after.
+    // The loader keeps its own copy of the document: it may be released now.
     std::string json = std::move(a.json);
     a.json.clear();
     spdk_subsystem_load_config(json.data(), static_cast<ssize_t>(json.size()), config_loaded,
                                nullptr, !a.json_ignore_errors);
 }
 
-void bootstrap(void * /*arg*/) {
+void startup_config_loaded(int rc, void * /*arg*/) {
+    App &a = app();
+    if (rc != 0) {
+        SPDK_ERRLOG("could not load the JSON configuration %s (rc %d)\n", a.json_source.c_str(),
+                    rc);
+        spdk_app_stop(rc);
+        return;
+    }
     spdk_subsystem_init(subsystems_initialized, nullptr);
+}
+
+void bootstrap(void * /*arg*/) {
+    App &a = app();
+    // SPDK starts in STARTUP state once per process; an application started again
+    // in the same process (tests) starts there too.
+    spdk_rpc_set_state(SPDK_RPC_STARTUP);
+    if (a.json.empty()) {
+        spdk_subsystem_init(subsystems_initialized, nullptr);
+        return;
+    }
+    spdk_subsystem_load_config(a.json.data(), static_cast<ssize_t>(a.json.size()),
+                               startup_config_loaded, nullptr, !a.json_ignore_errors);
 }
 
 void subsystems_finished(void * /*arg*/) {

@@ -2,13 +2,23 @@
 //
 // SPDK applies a JSON config by calling, for each entry of each subsystem's
 // "config" array, the RPC method it names with its "params". The embedded runtime
-// has no RPC server; modules register their methods here and the config loader
-// (spdk_subsystem_load_config) calls them directly. Methods run on the app thread.
+// has no RPC server: the config loader (spdk_subsystem_load_config) calls the
+// methods through dispatch_rpc. Methods run on the app thread.
+//
+// There is one registry, SPDK's (spdk_rpc_register_method, spdk/rpc.h). The
+// runtime's own modules register native methods into it with register_rpc: a
+// handler that reads its params as nlohmann::json and returns 0 or a negative
+// errno with a message; the registry answers the request for it (true, or an
+// error response).
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
+
+#include "spdk/json.h"
+#include "spdk/rpc.h"
 
 namespace spdk_embedded {
 
@@ -16,20 +26,50 @@ namespace spdk_embedded {
 // that names the bad parameter ("num_blocks: must be greater than 0").
 using RpcHandler = int (*)(const nlohmann::json &params, std::string &error);
 
-// Registers method; meant for static registrars (see RpcRegistrar).
-void register_rpc(const char *method, RpcHandler handler);
+// Registers a native method in SPDK's registry, allowed in the states of
+// state_mask (SPDK_RPC_*): a duplicate name is refused as spdk_rpc_register_method
+// refuses it. Meant for static registrars (see RpcRegistrar).
+void register_rpc(const char *method, RpcHandler handler, uint32_t state_mask);
 
-// Whether a method of that name is registered.
+// Whether a method (or alias) of that name is registered.
 bool rpc_exists(const std::string &method);
 
-// Calls a registered method: -ENOENT with error set when there is no such method.
+// Calls a registered native method directly, whatever the state: its rc and
+// message. -ENOENT when there is no such method, -ENOTSUP for a method registered
+// through the C API (it answers through a request: use dispatch_rpc).
 int call_rpc(const std::string &method, const nlohmann::json &params, std::string &error);
 
+// How a request was answered.
+struct RpcResponse {
+    bool is_error = false;
+    int code = 0;             // the JSON-RPC error code when is_error
+    std::string message;      // the error message when is_error
+    std::string result_json;  // the result's JSON text otherwise
+};
+
+// Receives the one response of a request made by dispatch_rpc.
+using RpcDoneFn = void (*)(void *arg, const RpcResponse &response);
+
+// Calls method as SPDK's RPC server does: an unknown method is answered with
+// METHOD_NOT_FOUND, one not allowed in the current state (spdk_rpc_get_state) with
+// INVALID_STATE; a deprecated alias logs a warning once and calls its method.
+// params (NULL: none) must stay valid until the handler returns. done is called
+// exactly once, on the thread that answers: before dispatch_rpc returns or later.
+void dispatch_rpc(const char *method, const spdk_json_val *params, RpcDoneFn done, void *arg);
+
+// A request for done/arg (see spdk/jsonrpc.h); the response releases it.
+spdk_jsonrpc_request *make_rpc_request(RpcDoneFn done, void *arg);
+
 struct RpcRegistrar {
-    RpcRegistrar(const char *method, RpcHandler handler) { register_rpc(method, handler); }
+    RpcRegistrar(const char *method, RpcHandler handler, uint32_t state_mask) {
+        register_rpc(method, handler, state_mask);
+    }
 };
 
 }  // namespace spdk_embedded
 
-#define SPDK_EMBEDDED_RPC_REGISTER(method, handler) \
-    static const ::spdk_embedded::RpcRegistrar spdk_embedded_rpc_##handler(method, handler)
+// Registers a native method with the states it is allowed in (SPDK's mask for a
+// method SPDK also has).
+#define SPDK_EMBEDDED_RPC_REGISTER(method, handler, state_mask)                             \
+    static const ::spdk_embedded::RpcRegistrar spdk_embedded_rpc_##handler(method, handler, \
+                                                                           state_mask)

@@ -11,6 +11,7 @@
 #include "spdk/init.h"
 #include "spdk/json.h"
 #include "spdk/log.h"
+#include "spdk/rpc.h"
 #include "spdk/string.h"
 #include "spdk/thread.h"
 
@@ -323,6 +324,8 @@ int main(void) {
     CHECK(flag.done && flag.rc == 0);
     CHECK(g_module_inits == 1);
     flag.done = false;
+    /* As SPDK's app framework: RUNTIME methods (bdev_malloc_create) from now on. */
+    spdk_rpc_set_state(SPDK_RPC_RUNTIME);
     spdk_subsystem_load_config(config, (ssize_t)strlen(config), init_done, &flag, true);
     poll_until_idle();
     CHECK(flag.done && flag.rc == 0);

@@ -10,6 +10,7 @@
 #include "spdk/env.h"
 #include "spdk/init.h"
 #include "spdk/log.h"
+#include "spdk/rpc.h"
 #include "spdk/string.h"
 #include "spdk/thread.h"
 
@@ -262,6 +263,8 @@ int main(void) {
 
     flag.done = false;
     flag.rc = 1;
+    /* As SPDK's app framework: RUNTIME methods (bdev_malloc_create) from now on. */
+    spdk_rpc_set_state(SPDK_RPC_RUNTIME);
     spdk_subsystem_load_config(config, (ssize_t)strlen(config), init_done, &flag, true);
     poll_until_idle();
     CHECK(flag.done && flag.rc == 0);

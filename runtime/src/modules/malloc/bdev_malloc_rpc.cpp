@@ -45,5 +45,5 @@ int rpc_bdev_malloc_delete(const nlohmann::json &params, std::string &error) {
 
 }  // namespace
 
-SPDK_EMBEDDED_RPC_REGISTER("bdev_malloc_create", rpc_bdev_malloc_create);
-SPDK_EMBEDDED_RPC_REGISTER("bdev_malloc_delete", rpc_bdev_malloc_delete);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_malloc_create", rpc_bdev_malloc_create, SPDK_RPC_RUNTIME);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_malloc_delete", rpc_bdev_malloc_delete, SPDK_RPC_RUNTIME);

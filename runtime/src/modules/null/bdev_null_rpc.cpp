@@ -49,5 +49,5 @@ int rpc_bdev_null_delete(const nlohmann::json &params, std::string &error) {
 
 }  // namespace
 
-SPDK_EMBEDDED_RPC_REGISTER("bdev_null_create", rpc_bdev_null_create);
-SPDK_EMBEDDED_RPC_REGISTER("bdev_null_delete", rpc_bdev_null_delete);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_null_create", rpc_bdev_null_create, SPDK_RPC_RUNTIME);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_null_delete", rpc_bdev_null_delete, SPDK_RPC_RUNTIME);

@@ -54,6 +54,6 @@ int rpc_bdev_uring_delete(const nlohmann::json &params, std::string &error) {
 
 }  // namespace
 
-SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_create", rpc_bdev_uring_create);
-SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_rescan", rpc_bdev_uring_rescan);
-SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_delete", rpc_bdev_uring_delete);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_create", rpc_bdev_uring_create, SPDK_RPC_RUNTIME);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_rescan", rpc_bdev_uring_rescan, SPDK_RPC_RUNTIME);
+SPDK_EMBEDDED_RPC_REGISTER("bdev_uring_delete", rpc_bdev_uring_delete, SPDK_RPC_RUNTIME);
