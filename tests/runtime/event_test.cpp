@@ -15,6 +15,7 @@
 #include "spdk/env.h"
 #include "spdk/event.h"
 #include "spdk/init.h"
+#include "spdk/rpc.h"
 #include "spdk/thread.h"
 #include "thread_test_util.hpp"
 
@@ -47,6 +48,13 @@ int rpc_app_test_set(const nlohmann::json &params, std::string &error) {
     return 0;
 }
 SPDK_EMBEDDED_RPC_REGISTER("app_test_set", rpc_app_test_set, SPDK_RPC_RUNTIME);
+
+// Allowed before the subsystems are initialized only, as bdev_set_options.
+int rpc_app_test_early(const nlohmann::json & /*params*/, std::string & /*error*/) {
+    g_order.emplace_back("early config");
+    return 0;
+}
+SPDK_EMBEDDED_RPC_REGISTER("app_test_early", rpc_app_test_early, SPDK_RPC_STARTUP);
 
 spdk_app_opts make_opts(const char *mask = "0x1") {
     spdk_app_opts opts{};
@@ -535,6 +543,30 @@ TEST_F(AppTest, ConfigInMemoryIsAppliedBeforeStartFn) {
     EXPECT_EQ(rc, 0);
     EXPECT_EQ(g_order, (std::vector<std::string>{"subsystem init", "config 8 on app thread",
                                                  "start_fn", "subsystem fini"}));
+}
+
+TEST_F(AppTest, ConfigIsAppliedInStartupStateThenInRuntimeState) {
+    // As SPDK's app framework: STARTUP methods before the subsystems are
+    // initialized, RUNTIME methods after, each once, in the order of the file.
+    std::string config =
+        R"({"subsystems": [{"subsystem": "app_test", "config": [
+            {"method": "app_test_set", "params": {"size": 1}},
+            {"method": "app_test_early"}]}]})";
+    spdk_app_opts opts = make_opts();
+    opts.json_data = config.data();
+    opts.json_data_size = config.size();
+    uint32_t state_at_start = 0;
+    const int rc = spdk_app_start(
+        &opts,
+        [](void *arg) {
+            *static_cast<uint32_t *>(arg) = spdk_rpc_get_state();
+            spdk_app_stop(0);
+        },
+        &state_at_start);
+    EXPECT_EQ(rc, 0);
+    EXPECT_EQ(state_at_start, static_cast<uint32_t>(SPDK_RPC_RUNTIME));
+    EXPECT_EQ(g_order, (std::vector<std::string>{"early config", "subsystem init",
+                                                 "config 1 on app thread", "subsystem fini"}));
 }
 
 TEST_F(AppTest, ConfigFileIsApplied) {

@@ -59,8 +59,9 @@ struct spdk_json_val {
 #define SPDK_JSON_PARSE_INCOMPLETE -2
 #define SPDK_JSON_PARSE_MAX_DEPTH_EXCEEDED -3
 
-/* Decode the escapes of strings and names into the text itself (it is modified);
- * without it their bytes are left as they are. */
+/* Decode the escapes of strings and names into the text itself (it is modified, and
+ * may not parse again: count the values in a first pass without this flag); without
+ * it their bytes are left as they are. */
 #define SPDK_JSON_PARSE_FLAG_DECODE_IN_PLACE 0x000000001
 /* Accept C (slash-star) and C++ (slash-slash) comments where whitespace may be. */
 #define SPDK_JSON_PARSE_FLAG_ALLOW_COMMENTS 0x000000002
