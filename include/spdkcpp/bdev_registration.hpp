@@ -51,7 +51,7 @@ class BdevRegistration {
         return state_ != nullptr ? std::string_view(state_->name) : std::string_view();
     }
     // The bdev's ops; only while registered.
-    [[nodiscard]] Ops &ops() const noexcept { return state_->ops; }
+    [[nodiscard]] Ops &ops() const noexcept { return state_->ops(); }
 
     // co_await reg.unregister(): unregisters and waits until SPDK has destroyed the
     // bdev. Closed when it was no longer registered; SPDK's error otherwise.
@@ -176,7 +176,7 @@ class TypedBdev {
 
     [[nodiscard]] Bdev bdev() const noexcept { return bdev_; }
     [[nodiscard]] Ops &ops() const noexcept {
-        return static_cast<detail::BdevState<Ops> *>(bdev_.raw()->ctxt)->ops;
+        return static_cast<detail::BdevState<Ops> *>(bdev_.raw()->ctxt)->ops();
     }
 
   private:

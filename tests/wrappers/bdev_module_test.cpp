@@ -383,6 +383,10 @@ TEST_F(BdevModuleTest, AStackedBdevForwardsToItsClaimedBase) {
         EXPECT_TRUE(co_await other->read(*och, in, 4096));
         EXPECT_EQ(in.data()[0], std::byte{0});
         EXPECT_EQ(in.data()[512], out.data()[512]);
+        // Once the unregister is reported, the ops are gone and with them the claim.
+        EXPECT_TRUE(co_await reg->unregister());
+        auto next = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        EXPECT_TRUE(next->claim(test_module.raw()));
         co_return 0;
     }());
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -34,10 +35,13 @@ struct BdevState {
     std::string product_name;
     spdk_thread *thread = nullptr;  // where it was registered
     BdevRegistration<Ops> *owner = nullptr;
-    Ops ops;
+    // Destroyed before the bdev's destruct is reported done, so that what the ops
+    // hold (a claimed base's descriptor) is released before SPDK moves on.
+    std::optional<Ops> held;
 
     template <typename... Args>
-    explicit BdevState(Args &&...args) : ops(std::forward<Args>(args)...) {}
+    explicit BdevState(Args &&...args) : held(std::in_place, std::forward<Args>(args)...) {}
+    Ops &ops() noexcept { return *held; }
 };
 
 template <typename Ops>
@@ -52,7 +56,7 @@ struct BdevGlue {
     static State &state(void *ctx) noexcept { return *static_cast<State *>(ctx); }
 
     static int create_channel(void *device, void *ctx) {
-        Ops &ops = state(device).ops;
+        Ops &ops = state(device).ops();
         if constexpr (ChannelMakesItself<Ops>) {
             Result<Channel> made = Channel::create(ops);
             if (!made) {
@@ -73,24 +77,24 @@ struct BdevGlue {
     static void submit_request(spdk_io_channel *ch, spdk_bdev_io *io) {
         State &s = state(io->bdev->ctxt);
         ::new (io->driver_ctx) IoFrame<Ops>;  // trivial: no code
-        s.ops.submit(*std::launder(static_cast<Channel *>(spdk_io_channel_get_ctx(ch))),
+        s.ops().submit(*std::launder(static_cast<Channel *>(spdk_io_channel_get_ctx(ch))),
                      BdevIo<Ops>(io));
     }
 
     static bool io_type_supported(void *ctx, spdk_bdev_io_type type) {
-        return static_cast<const Ops &>(state(ctx).ops).supports(static_cast<IoType>(type));
+        return static_cast<const Ops &>(state(ctx).ops()).supports(static_cast<IoType>(type));
     }
 
     static spdk_io_channel *get_io_channel(void *ctx) { return spdk_get_io_channel(ctx); }
 
     static int dump_info_json(void *ctx, spdk_json_write_ctx *w) {
         JsonWriter writer(w);
-        static_cast<const Ops &>(state(ctx).ops).dump_info_json(writer);
+        static_cast<const Ops &>(state(ctx).ops()).dump_info_json(writer);
         return writer.ok() ? 0 : -EINVAL;
     }
     static void write_config_json(spdk_bdev *bdev, spdk_json_write_ctx *w) {
         JsonWriter writer(w);
-        static_cast<const Ops &>(state(bdev->ctxt).ops).write_config_json(writer);
+        static_cast<const Ops &>(state(bdev->ctxt).ops()).write_config_json(writer);
     }
 
     static int destruct(void *ctx) {
@@ -99,14 +103,14 @@ struct BdevGlue {
             spawn(destruct_then_unregister(&s));
         } else {
             if constexpr (HasSyncDestruct<Ops>) {
-                s.ops.destruct();
+                s.ops().destruct();
             }
             spdk_io_device_unregister(&s, &device_gone);
         }
         return 1;  // done when the io_device is gone: spdk_bdev_destruct_done
     }
     static Task<void> destruct_then_unregister(State *s) {
-        co_await s->ops.destruct();
+        co_await s->ops().destruct();
         spdk_io_device_unregister(s, &device_gone);
     }
     static void device_gone(void *device) {
@@ -114,6 +118,7 @@ struct BdevGlue {
         if (s->owner != nullptr) {
             s->owner->forget();
         }
+        s->held.reset();
         // Calls the unregister callback, which may resume the unregistering
         // coroutine; SPDK does not touch the bdev after it returns.
         spdk_bdev_destruct_done(&s->bdev, 0);
