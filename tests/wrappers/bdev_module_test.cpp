@@ -367,22 +367,24 @@ TEST_F(BdevModuleTest, AStackedBdevForwardsToItsClaimedBase) {
                        .block_count(malloc0.num_blocks())
                        .build(std::move(*base));
         EXPECT_TRUE(reg) << reg.error().message();
-        auto top = BdevDesc::open("Fwd0", OpenMode::ReadWrite);
-        auto tch = top->io_channel();
-        auto out = *DmaBuf::alloc(2048);
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            out.data()[i] = std::byte(i ^ 0x5a);
-        }
-        EXPECT_TRUE(co_await top->write(*tch, out, 4096));
-        // The bytes are on the base, as written through the stack.
-        auto och = other->io_channel();
-        auto in = *DmaBuf::alloc_zeroed(2048);
-        EXPECT_TRUE(co_await other->read(*och, in, 4096));
-        EXPECT_EQ(std::memcmp(in.data(), out.data(), 2048), 0);
-        EXPECT_TRUE(co_await top->write_zeroes(*tch, 4096, 512));
-        EXPECT_TRUE(co_await other->read(*och, in, 4096));
-        EXPECT_EQ(in.data()[0], std::byte{0});
-        EXPECT_EQ(in.data()[512], out.data()[512]);
+        {
+            auto top = BdevDesc::open("Fwd0", OpenMode::ReadWrite);
+            auto tch = top->io_channel();
+            auto out = *DmaBuf::alloc(2048);
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                out.data()[i] = std::byte(i ^ 0x5a);
+            }
+            EXPECT_TRUE(co_await top->write(*tch, out, 4096));
+            // The bytes are on the base, as written through the stack.
+            auto och = other->io_channel();
+            auto in = *DmaBuf::alloc_zeroed(2048);
+            EXPECT_TRUE(co_await other->read(*och, in, 4096));
+            EXPECT_EQ(std::memcmp(in.data(), out.data(), 2048), 0);
+            EXPECT_TRUE(co_await top->write_zeroes(*tch, 4096, 512));
+            EXPECT_TRUE(co_await other->read(*och, in, 4096));
+            EXPECT_EQ(in.data()[0], std::byte{0});
+            EXPECT_EQ(in.data()[512], out.data()[512]);
+        }  // the stack's user lets go, or the unregister below would wait for it
         // Once the unregister is reported, the ops are gone and with them the claim.
         EXPECT_TRUE(co_await reg->unregister());
         auto next = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
