@@ -5,7 +5,7 @@
 //
 //   void submit(Channel &ch, spdkcpp::BdevIo<MyOps> io) {
 //       if (io.type() != spdkcpp::IoType::Read) return std::move(io).complete(IoStatus::Failed);
-//       std::move(io).forward(base_, ch.base);  // the base bdev's status becomes ours
+//       std::move(io).forward(ch.base);  // to the base bdev; its status becomes ours
 //   }
 //
 // A BdevIo dropped without a completion completes as failed (and asserts in debug
@@ -106,9 +106,7 @@ struct IoHeader {
     spdk_bdev_io_wait_entry wait;  // a forward that found the base's pool empty
     spdk_bdev_desc *base_desc;
     spdk_io_channel *base_ch;
-    // Runs when the forwarded I/O completed, then the base I/O is freed.
-    void (*on_base_done)(spdk_bdev_io *io, const spdk_bdev_io *base, bool success);
-    void (*user_done)();  // the module's callback, cast back by on_base_done
+    void (*user_done)();  // a forward's callback, cast back to its type by its caller
     void *awaiter;        // a get_buf() waiting for its buffer
 };
 
@@ -122,18 +120,16 @@ inline IoHeader &header_of(spdk_bdev_io *io) noexcept {
     return *std::launder(reinterpret_cast<IoHeader *>(io->driver_ctx));
 }
 
-inline void complete_like_base(spdk_bdev_io *io, const spdk_bdev_io *base, bool) {
-    spdk_bdev_io_complete_base_io_status(io, base);
-}
-
-inline void base_done(spdk_bdev_io *base, bool success, void *arg) {
-    auto *io = static_cast<spdk_bdev_io *>(arg);
-    header_of(io).on_base_done(io, base, success);
+// The completion of a plain forward: the base's status becomes ours.
+inline void complete_like_base(spdk_bdev_io *base, bool, void *arg) {
+    spdk_bdev_io_complete_base_io_status(static_cast<spdk_bdev_io *>(arg), base);
     spdk_bdev_free_io(base);
 }
 
-// Submits io, as it is, to the base descriptor and channel in its header.
-inline int submit_to_base(spdk_bdev_io *io) noexcept {
+// Submits io, as it is, to the base descriptor and channel in its header; Done
+// gets the base's completion with io as its argument.
+template <spdk_bdev_io_completion_cb Done>
+int submit_to_base(spdk_bdev_io *io) noexcept {
     IoHeader &h = header_of(io);
     spdk_bdev_desc *d = h.base_desc;
     spdk_io_channel *c = h.base_ch;
@@ -141,74 +137,78 @@ inline int submit_to_base(spdk_bdev_io *io) noexcept {
     switch (io->type) {
         case SPDK_BDEV_IO_TYPE_READ:
             return spdk_bdev_readv_blocks(d, c, b.iovs, b.iovcnt, b.offset_blocks, b.num_blocks,
-                                          &base_done, io);
+                                          Done, io);
         case SPDK_BDEV_IO_TYPE_WRITE:
             return spdk_bdev_writev_blocks(d, c, b.iovs, b.iovcnt, b.offset_blocks, b.num_blocks,
-                                           &base_done, io);
+                                           Done, io);
         case SPDK_BDEV_IO_TYPE_WRITE_ZEROES:
-            return spdk_bdev_write_zeroes_blocks(d, c, b.offset_blocks, b.num_blocks, &base_done,
-                                                 io);
+            return spdk_bdev_write_zeroes_blocks(d, c, b.offset_blocks, b.num_blocks, Done, io);
         case SPDK_BDEV_IO_TYPE_UNMAP:
-            return spdk_bdev_unmap_blocks(d, c, b.offset_blocks, b.num_blocks, &base_done, io);
+            return spdk_bdev_unmap_blocks(d, c, b.offset_blocks, b.num_blocks, Done, io);
         case SPDK_BDEV_IO_TYPE_FLUSH:
-            return spdk_bdev_flush_blocks(d, c, b.offset_blocks, b.num_blocks, &base_done, io);
+            return spdk_bdev_flush_blocks(d, c, b.offset_blocks, b.num_blocks, Done, io);
         case SPDK_BDEV_IO_TYPE_RESET:
-            return spdk_bdev_reset(d, c, &base_done, io);
+            return spdk_bdev_reset(d, c, Done, io);
         case SPDK_BDEV_IO_TYPE_COMPARE:
             return spdk_bdev_comparev_blocks(d, c, b.iovs, b.iovcnt, b.offset_blocks, b.num_blocks,
-                                             &base_done, io);
+                                             Done, io);
         case SPDK_BDEV_IO_TYPE_COPY:
             return spdk_bdev_copy_blocks(d, c, b.offset_blocks, b.copy.src_offset_blocks,
-                                         b.num_blocks, &base_done, io);
+                                         b.num_blocks, Done, io);
         default:
             return -ENOTSUP;
     }
 }
 
-inline void forward_now(spdk_bdev_io *io) noexcept;
+template <spdk_bdev_io_completion_cb Done>
+void forward_now(spdk_bdev_io *io) noexcept;
 
-inline void forward_when_free(void *arg) {
-    forward_now(static_cast<spdk_bdev_io *>(arg));
+template <spdk_bdev_io_completion_cb Done>
+void forward_when_free(void *arg) {
+    forward_now<Done>(static_cast<spdk_bdev_io *>(arg));
 }
 
-inline void forward_with_buf(spdk_io_channel *, spdk_bdev_io *io, bool success) {
+template <spdk_bdev_io_completion_cb Done>
+void forward_with_buf(spdk_io_channel *, spdk_bdev_io *io, bool success) {
     if (!success) {
         spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_FAILED);
         return;
     }
-    forward_now(io);
+    forward_now<Done>(io);
 }
 
 // As SPDK's passthru: a full base pool waits for a free spdk_bdev_io; any other
 // refusal fails the I/O.
-inline void forward_now(spdk_bdev_io *io) noexcept {
-    const int rc = submit_to_base(io);
+template <spdk_bdev_io_completion_cb Done>
+void forward_now(spdk_bdev_io *io) noexcept {
+    const int rc = submit_to_base<Done>(io);
     if (rc == 0) [[likely]] {
         return;
     }
     if (rc == -ENOMEM) {
         IoHeader &h = header_of(io);
         h.wait.bdev = spdk_bdev_desc_get_bdev(h.base_desc);
-        h.wait.cb_fn = &forward_when_free;
+        h.wait.cb_fn = &forward_when_free<Done>;
         h.wait.cb_arg = io;
         h.wait.dep_unblock = false;
         if (spdk_bdev_queue_io_wait(h.wait.bdev, h.base_ch, &h.wait) == 0) {
             return;
         }
         // A bdev_io came free in between: try again at once.
-        return forward_now(io);
+        return forward_now<Done>(io);
     }
     spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_FAILED);
 }
 
-inline void start_forward(spdk_bdev_io *io) noexcept {
+template <spdk_bdev_io_completion_cb Done>
+void start_forward(spdk_bdev_io *io) noexcept {
     // A read without a buffer gets one first, so that the data comes back to us.
-    if (io->type == SPDK_BDEV_IO_TYPE_READ && io->u.bdev.iovs[0].iov_base == nullptr) {
-        spdk_bdev_io_get_buf(io, &forward_with_buf,
+    if (io->type == SPDK_BDEV_IO_TYPE_READ && io->u.bdev.iovs[0].iov_base == nullptr) [[unlikely]] {
+        spdk_bdev_io_get_buf(io, &forward_with_buf<Done>,
                              io->u.bdev.num_blocks * static_cast<uint64_t>(io->bdev->blocklen));
         return;
     }
-    forward_now(io);
+    forward_now<Done>(io);
 }
 
 template <typename Ops>
@@ -289,17 +289,21 @@ class [[nodiscard]] BdevIo {
         spdk_bdev_io_complete_base_io_status(take(), base.raw());
     }
 
-    // Submits this I/O as it is (type, range, buffers) to a base bdev through its
-    // descriptor and this thread's channel of it. When the base completes, this I/O
-    // completes with the base's status, or on_done(io, base) decides. A read
-    // without a buffer gets one first; a full base pool waits for a free
-    // spdk_bdev_io. A closed (or closing: hot-removed) descriptor or an empty
-    // channel fails the I/O.
-    void forward(const BdevDesc &base, const BdevChannel &ch) && {
-        forward_with(base, ch, &detail::complete_like_base, nullptr);
+    // Submits this I/O as it is (type, range, buffers) to a base bdev, through
+    // this thread's channel of a descriptor of it (the channel names both). When
+    // the base completes, this I/O completes with the base's status, or
+    // on_done(io, base) decides. A read without a buffer gets one first; a full
+    // base pool waits for a free spdk_bdev_io. An empty channel fails the I/O.
+    void forward(const BdevChannel &ch) && {
+        if (spdk_bdev_io *io = prepare_forward(ch)) [[likely]] {
+            detail::start_forward<&detail::complete_like_base>(io);
+        }
     }
-    void forward(const BdevDesc &base, const BdevChannel &ch, OnBaseDone on_done) && {
-        forward_with(base, ch, &call_user_done, reinterpret_cast<void (*)()>(on_done));
+    void forward(const BdevChannel &ch, OnBaseDone on_done) && {
+        if (spdk_bdev_io *io = prepare_forward(ch)) [[likely]] {
+            detail::header_of(io).user_done = reinterpret_cast<void (*)()>(on_done);
+            detail::start_forward<&call_user_done>(io);
+        }
     }
 
     // co_await io.get_buf(): gives a read without a buffer one of length_bytes()
@@ -352,25 +356,25 @@ class [[nodiscard]] BdevIo {
         return io;
     }
 
-    void forward_with(const BdevDesc &base, const BdevChannel &ch,
-                      void (*on_base_done)(spdk_bdev_io *, const spdk_bdev_io *, bool),
-                      void (*user_done)()) {
+    // The I/O, taken from this object, with the base's descriptor and channel in
+    // its header; null (the I/O failed) for an empty channel.
+    spdk_bdev_io *prepare_forward(const BdevChannel &ch) noexcept {
         spdk_bdev_io *io = take();
-        if (!base.is_open() || !ch) [[unlikely]] {
+        if (!ch) [[unlikely]] {
             spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_FAILED);
-            return;
+            return nullptr;
         }
         detail::IoHeader &h = detail::header_of(io);
-        h.base_desc = base.raw();
-        h.base_ch = ch.raw();
-        h.on_base_done = on_base_done;
-        h.user_done = user_done;
-        detail::start_forward(io);
+        h.base_desc = ch.state()->desc->desc;
+        h.base_ch = ch.state()->ch;
+        return io;
     }
 
-    static void call_user_done(spdk_bdev_io *io, const spdk_bdev_io *base, bool success) {
+    static void call_user_done(spdk_bdev_io *base, bool success, void *arg) {
+        auto *io = static_cast<spdk_bdev_io *>(arg);
         auto fn = reinterpret_cast<OnBaseDone>(detail::header_of(io).user_done);
         fn(BdevIo(io), BaseIo(base, success));
+        spdk_bdev_free_io(base);
     }
 
     [[gnu::cold, gnu::noinline]] void dropped() noexcept {

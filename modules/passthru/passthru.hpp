@@ -37,7 +37,7 @@ class PassthruOps {
     // passthru's own, in text form.
     PassthruOps(std::string name, std::string uuid, BdevDesc base) noexcept;
 
-    void submit(Channel &ch, BdevIo<PassthruOps> io) { std::move(io).forward(base_, ch.base); }
+    void submit(Channel &ch, BdevIo<PassthruOps> io) { std::move(io).forward(ch.base); }
     [[nodiscard]] bool supports(IoType type) const { return base_.bdev().supports(type); }
     void dump_info_json(JsonWriter &w) const;
     void write_config_json(JsonWriter &w) const;

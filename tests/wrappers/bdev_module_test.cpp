@@ -116,7 +116,7 @@ struct FwdOps {
         BdevChannel base;
     };
 
-    void submit(Channel &ch, BdevIo<FwdOps> io) { std::move(io).forward(base, ch.base); }
+    void submit(Channel &ch, BdevIo<FwdOps> io) { std::move(io).forward(ch.base); }
     bool supports(IoType t) const { return base.bdev().supports(t); }
 
     BdevDesc base;  // claimed: the claim ends when it closes
