@@ -38,9 +38,13 @@ static struct spdk_bdev_module g_ptc_module = {
 };
 SPDK_BDEV_MODULE_REGISTER(passthru_c, &g_ptc_module)
 
-static int ptc_init(void) { return 0; }
+static int ptc_init(void) {
+    return 0;
+}
 
-static int ptc_ctx_size(void) { return (int)sizeof(struct ptc_io); }
+static int ptc_ctx_size(void) {
+    return (int)sizeof(struct ptc_io);
+}
 
 static void ptc_submit(struct spdk_bdev_io *io);
 
@@ -51,7 +55,9 @@ static void ptc_base_done(struct spdk_bdev_io *base_io, bool success, void *arg)
     spdk_bdev_free_io(base_io);
 }
 
-static void ptc_retry(void *arg) { ptc_submit(arg); }
+static void ptc_retry(void *arg) {
+    ptc_submit(arg);
+}
 
 static void ptc_got_buf(struct spdk_io_channel *ch, struct spdk_bdev_io *io, bool success) {
     (void)ch;
@@ -219,8 +225,8 @@ struct ptc_create_params {
 };
 
 static const struct spdk_json_object_decoder g_ptc_create_decoders[] = {
-    {"base_bdev_name", offsetof(struct ptc_create_params, base_bdev_name),
-     spdk_json_decode_string, false},
+    {"base_bdev_name", offsetof(struct ptc_create_params, base_bdev_name), spdk_json_decode_string,
+     false},
     {"name", offsetof(struct ptc_create_params, name), spdk_json_decode_string, false},
 };
 
@@ -229,8 +235,8 @@ static void rpc_ptc_create(struct spdk_jsonrpc_request *request,
     struct ptc_create_params p = {0};
     int rc;
 
-    if (spdk_json_decode_object(params, g_ptc_create_decoders,
-                                SPDK_COUNTOF(g_ptc_create_decoders), &p) != 0) {
+    if (spdk_json_decode_object(params, g_ptc_create_decoders, SPDK_COUNTOF(g_ptc_create_decoders),
+                                &p) != 0) {
         spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INVALID_PARAMS,
                                          "Invalid parameters");
     } else if ((rc = ptc_create(p.base_bdev_name, p.name)) != 0) {

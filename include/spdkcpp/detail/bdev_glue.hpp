@@ -78,7 +78,7 @@ struct BdevGlue {
         State &s = state(io->bdev->ctxt);
         ::new (io->driver_ctx) IoFrame<Ops>;  // trivial: no code
         s.ops().submit(*std::launder(static_cast<Channel *>(spdk_io_channel_get_ctx(ch))),
-                     BdevIo<Ops>(io));
+                       BdevIo<Ops>(io));
     }
 
     static bool io_type_supported(void *ctx, spdk_bdev_io_type type) {
