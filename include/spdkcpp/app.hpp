@@ -140,12 +140,12 @@ class App {
             auto *self = static_cast<Run *>(arg);
             detail::notify_on_finish(self->task, &Run::finished, self);
             Signals::app_thread_started();
-            self->task.handle().resume();
+            detail::TaskAccess::handle(self->task).resume();
         }
 
         static void finished(void *arg) {
             auto *self = static_cast<Run *>(arg);
-            auto &promise = self->task.handle().promise();
+            auto &promise = detail::TaskAccess::handle(self->task).promise();
             if constexpr (std::is_same_v<T, int>) {
                 self->exit_code = *promise.value;
             } else if constexpr (!std::is_void_v<T>) {

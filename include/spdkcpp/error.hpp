@@ -180,8 +180,31 @@ class Error {
     std::string context_;
 };
 
+// std::expected<T, Error>, except that `->` on a temporary does not compile: a view
+// taken through it (`DmaBuf::alloc(n)->bytes()`) would outlive the value it views.
+// Name the value first (`auto buf = DmaBuf::alloc(n); buf->bytes()`), or move it out
+// (`*DmaBuf::alloc(n)` is an rvalue, which lends no view either).
 template <typename T>
-using Result = std::expected<T, Error>;
+class Result : public std::expected<T, Error> {
+    using Base = std::expected<T, Error>;
+
+  public:
+    using Base::Base;
+    Result() = default;
+    Result(const Base &b) : Base(b) {}        // NOLINT: from std::expected, as it converts
+    Result(Base &&b) : Base(std::move(b)) {}  // NOLINT
+
+    template <typename U = T>
+    requires(!std::is_void_v<U>) U *operator->() &noexcept { return Base::operator->(); }
+    template <typename U = T>
+    requires(!std::is_void_v<U>) const U *operator->() const &noexcept {
+        return Base::operator->();
+    }
+    template <typename U = T>
+    requires(!std::is_void_v<U>) U *operator->() && = delete;
+    template <typename U = T>
+    requires(!std::is_void_v<U>) const U *operator->() const && = delete;
+};
 
 // `return fail(ErrorKind::InvalidParameter, "...")` from a function returning Result.
 inline std::unexpected<Error> fail(ErrorKind kind, std::string context = {}) {

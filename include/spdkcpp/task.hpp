@@ -27,6 +27,17 @@ class Task;
 
 namespace detail {
 
+struct TaskAccess {
+    template <typename T>
+    static auto handle(const Task<T> &task) noexcept {
+        return task.handle_;
+    }
+    template <typename T>
+    static auto release(Task<T> &task) noexcept {
+        return std::exchange(task.handle_, {});
+    }
+};
+
 // What happens when a task finishes: resume an awaiter, call a notifier, or free
 // the frame (detached).
 struct PromiseBase {
@@ -84,6 +95,8 @@ struct Promise : PromiseBase {
     template <typename U>
     requires std::is_convertible_v<U &&, T>
     void return_value(U &&v) { value.emplace(std::forward<U>(v)); }
+    // `co_return {};`: a value-initialized T (success, for a Result<void>).
+    void return_value(T &&v) { value.emplace(std::move(v)); }
     T take() { return std::move(*value); }
 };
 
@@ -145,12 +158,12 @@ class [[nodiscard]] Task {
         return Awaiter{handle_};
     }
 
-    // For schedulers and combinators (spawn, when_all): the task's frame.
-    [[nodiscard]] Handle handle() const noexcept { return handle_; }
-    [[nodiscard]] Handle release() noexcept { return std::exchange(handle_, {}); }
-
   private:
     friend struct detail::Promise<T>;
+    // The frame is reached only by the library's schedulers and combinators
+    // (spawn, when_all, App, ThreadDriver): resuming it by hand and then dropping
+    // the Task would free a frame that I/O in flight still refers to.
+    friend struct detail::TaskAccess;
     explicit Task(Handle h) noexcept : handle_(h) {}
 
     void reset() noexcept {
@@ -193,7 +206,7 @@ inline void resume_handle(void *address) {
 // then starts it (resumes its handle) and, once notified, takes its value.
 template <typename T>
 void notify_on_finish(const Task<T> &task, void (*notify)(void *), void *ctx) noexcept {
-    auto &p = task.handle().promise();
+    auto &p = TaskAccess::handle(task).promise();
     p.notify = notify;
     p.notify_ctx = ctx;
     p.started = true;
@@ -201,7 +214,7 @@ void notify_on_finish(const Task<T> &task, void (*notify)(void *), void *ctx) no
 
 template <typename T>
 typename Task<T>::Handle detach(Task<T> task) noexcept {
-    auto h = task.release();
+    auto h = TaskAccess::release(task);
     h.promise().started = true;
     h.promise().owner.store(PromiseBase::Owner::detached, std::memory_order_relaxed);
     return h;

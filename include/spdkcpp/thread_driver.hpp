@@ -155,9 +155,9 @@ class ThreadDriver {
         bool finished = false;
         detail::notify_on_finish(
             task, [](void *flag) { *static_cast<bool *>(flag) = true; }, &finished);
-        auto &promise = task.handle().promise();
-        if (const int rc =
-                spdk_thread_send_msg(thread.raw(), &detail::resume_handle, task.handle().address());
+        auto &promise = detail::TaskAccess::handle(task).promise();
+        if (const int rc = spdk_thread_send_msg(thread.raw(), &detail::resume_handle,
+                                                detail::TaskAccess::handle(task).address());
             rc != 0) {
             promise.started = false;
             return fail(Error::from_errno(rc, "spdk_thread_send_msg"));

@@ -69,12 +69,16 @@ requires(!std::is_void_v<T> && ...) auto when_all(Task<T>... tasks) {
                          ...);
                     },
                     tasks);
-                std::apply([](auto &...t) { (t.handle().resume(), ...); }, tasks);
+                std::apply([](auto &...t) { (detail::TaskAccess::handle(t).resume(), ...); },
+                           tasks);
             });
         }
         std::tuple<T...> await_resume() {
             return std::apply(
-                [](auto &...t) { return std::tuple<T...>(t.handle().promise().take()...); }, tasks);
+                [](auto &...t) {
+                    return std::tuple<T...>(detail::TaskAccess::handle(t).promise().take()...);
+                },
+                tasks);
         }
     };
     return Awaiter{std::tuple<Task<T>...>(std::move(tasks)...)};
@@ -94,7 +98,7 @@ requires(!std::is_void_v<T>) auto when_all(std::vector<Task<T>> tasks) {
                     detail::notify_on_finish(t, &detail::WhenAllLatch::child_done, &latch);
                 }
                 for (auto &t : tasks) {
-                    t.handle().resume();
+                    detail::TaskAccess::handle(t).resume();
                 }
             });
         }
@@ -102,7 +106,7 @@ requires(!std::is_void_v<T>) auto when_all(std::vector<Task<T>> tasks) {
             std::vector<T> out;
             out.reserve(tasks.size());
             for (auto &t : tasks) {
-                out.push_back(t.handle().promise().take());
+                out.push_back(detail::TaskAccess::handle(t).promise().take());
             }
             return out;
         }

@@ -149,7 +149,7 @@ TEST_F(PassthruTest, ItsConfigurationReplaysToTheSameStack) {
     EXPECT_NE(saved.find(R"("method":"bdev_passthru_create")"), std::string::npos) << saved;
     EXPECT_NE(saved.find(R"("base_bdev_name":"Malloc0")"), std::string::npos) << saved;
     const std::string uuid =
-        driver_->on(app_, [] { return std::string(Bdev::lookup("PT0")->uuid()); });
+        driver_->on(app_, [] { return (*Bdev::lookup("PT0")).uuid(); });
     EXPECT_NE(saved.find(uuid), std::string::npos) << saved;
 }
 

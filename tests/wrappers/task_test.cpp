@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -205,15 +207,24 @@ TEST_F(TaskTest, DroppingARunningTaskLetsItFinishSafely) {
 }
 
 TEST_F(TaskTest, SleepOutsideAThreadIsWrongThread) {
-    auto nap = []() -> Task<Result<void>> { co_return co_await sleep(1ms); };
-    Task<Result<void>> t = nap();
-    auto h = t.handle();
-    h.promise().started = true;
-    h.resume();  // run it right here, on no spdk_thread
-    ASSERT_TRUE(h.done());
-    auto r = h.promise().take();
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().kind(), ErrorKind::WrongThread);
+    std::optional<Result<void>> r;
+    auto nap = [&]() -> Task<void> { r = co_await sleep(1ms); };
+    spawn(nap());  // starts it right here, on no spdk_thread
+    ASSERT_TRUE(r.has_value());
+    ASSERT_FALSE(*r);
+    EXPECT_EQ(r->error().kind(), ErrorKind::WrongThread);
+}
+
+TEST_F(TaskTest, CoReturnOfAnEmptyBraceIsSuccess) {
+    auto ok = []() -> Task<Result<void>> { co_return {}; };
+    auto value = []() -> Task<Result<int>> { co_return {}; };
+    auto r = driver_->run(app_, ok());
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(*r);
+    auto v = driver_->run(app_, value());
+    ASSERT_TRUE(v);
+    ASSERT_TRUE(*v);
+    EXPECT_EQ(**v, 0);
 }
 
 }  // namespace
