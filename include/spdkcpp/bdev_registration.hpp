@@ -14,6 +14,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "spdk/bdev_module.h"
@@ -177,6 +178,50 @@ class TypedBdev {
     [[nodiscard]] Bdev bdev() const noexcept { return bdev_; }
     [[nodiscard]] Ops &ops() const noexcept {
         return static_cast<detail::BdevState<Ops> *>(bdev_.raw()->ctxt)->ops();
+    }
+
+    // co_await typed.for_each_channel(fn): calls fn(Ops::Channel &) on each thread
+    // that holds a channel of the bdev, each on its own thread, one after the other
+    // (per-channel state such as I/O a module holds back); continues on the calling
+    // thread with fn's first non-zero status, if fn returns one. Channels outlive
+    // the walk: SPDK unregisters the bdev's device only after it.
+    template <typename F>
+    requires std::is_invocable_v<F &, typename Ops::Channel &>
+    [[nodiscard]] auto for_each_channel(F fn) const {
+        using Channel = typename Ops::Channel;
+        struct Awaiter {
+            void *device;
+            F fn;
+            std::coroutine_handle<> handle;
+            int status = 0;
+
+            bool await_ready() const noexcept { return false; }
+            void await_suspend(std::coroutine_handle<> h) noexcept {
+                handle = h;
+                spdk_for_each_channel(device, &visit, this, &done);
+            }
+            Result<void> await_resume() const { return check(status, "for_each_channel"); }
+
+            static void visit(spdk_io_channel_iter *i) {
+                auto *self = static_cast<Awaiter *>(spdk_io_channel_iter_get_ctx(i));
+                spdk_io_channel *ch = spdk_io_channel_iter_get_channel(i);
+                auto &channel = *std::launder(static_cast<Channel *>(spdk_io_channel_get_ctx(ch)));
+                int rc = 0;
+                if constexpr (std::is_void_v<std::invoke_result_t<F &, Channel &>>) {
+                    self->fn(channel);
+                } else {
+                    rc = static_cast<int>(self->fn(channel));
+                }
+                spdk_for_each_channel_continue(i, rc);
+            }
+            static void done(spdk_io_channel_iter *i, int status) {
+                auto *self = static_cast<Awaiter *>(spdk_io_channel_iter_get_ctx(i));
+                self->status = status;
+                self->handle.resume();
+            }
+        };
+        // The bdev's context is its state, which is also its io_device.
+        return Awaiter{bdev_.raw()->ctxt, std::move(fn), {}};
     }
 
   private:
