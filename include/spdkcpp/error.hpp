@@ -180,10 +180,10 @@ class Error {
     std::string context_;
 };
 
-// std::expected<T, Error>, except that `->` on a temporary does not compile: a view
-// taken through it (`DmaBuf::alloc(n)->bytes()`) would outlive the value it views.
-// Name the value first (`auto buf = DmaBuf::alloc(n); buf->bytes()`), or move it out
-// (`*DmaBuf::alloc(n)` is an rvalue, which lends no view either).
+// std::expected<T, Error>, except that `->` on a temporary holding an owner does not
+// compile: a view taken through it (`DmaBuf::alloc(n)->bytes()`) would outlive the
+// value it views. Name the value first (`auto buf = DmaBuf::alloc(n); buf->bytes()`).
+// Handles that own nothing (trivially copyable: Bdev, ThreadRef) stay usable so.
 template <typename T>
 class Result : public std::expected<T, Error> {
     using Base = std::expected<T, Error>;
@@ -201,9 +201,14 @@ class Result : public std::expected<T, Error> {
         return Base::operator->();
     }
     template <typename U = T>
-    requires(!std::is_void_v<U>) U *operator->() && = delete;
+    requires(std::is_trivially_copyable_v<U>) U *operator->() &&noexcept {
+        return Base::operator->();
+    }
     template <typename U = T>
-    requires(!std::is_void_v<U>) const U *operator->() const && = delete;
+    requires(!std::is_void_v<U> && !std::is_trivially_copyable_v<U>) U *operator->() && = delete;
+    template <typename U = T>
+    requires(!std::is_void_v<U> && !std::is_trivially_copyable_v<U>) const U *operator->()
+        const && = delete;
 };
 
 // `return fail(ErrorKind::InvalidParameter, "...")` from a function returning Result.
