@@ -163,6 +163,12 @@ class Error {
             out += ": ";
             out += context_;
         }
+        // WrongThread has no errno of its own: EXDEV's text ("Invalid cross-device
+        // link") would mislead, so the code is shown as a number.
+        if (kind_ == ErrorKind::WrongThread && code_ == EXDEV) {
+            out += " (EXDEV)";
+            return out;
+        }
         out += " (";
         out += std::generic_category().message(code_);
         out += ')';

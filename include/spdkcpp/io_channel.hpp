@@ -5,11 +5,13 @@
 // (SPDK refuses a put from another thread, and the channel would leak).
 #pragma once
 
+#include <cassert>
 #include <new>
 #include <type_traits>
 #include <utility>
 
 #include "spdk/thread.h"
+#include "spdkcpp/detail/thread_checks.hpp"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/thread.hpp"
 
@@ -41,9 +43,14 @@ class IoChannel {
         return ThreadRef(ch_ != nullptr ? spdk_io_channel_get_thread(ch_) : nullptr);
     }
 
-    // The channel's context; use it on the channel's thread only.
+    // The channel's context, on the channel's thread only: checked (an assertion)
+    // when thread checks are on, as ThreadBound::get is; free when they are off.
     template <typename C = Ctx>
     requires(!std::is_void_v<C>) [[nodiscard]] C &ctx() const noexcept {
+#if SPDKCPP_THREAD_CHECKS
+        assert(spdk_io_channel_get_thread(ch_) == spdk_get_thread() &&
+               "IoChannel::ctx() used off the channel's thread");
+#endif
         return *std::launder(static_cast<C *>(spdk_io_channel_get_ctx(ch_)));
     }
 
@@ -60,7 +67,9 @@ class IoChannel {
     }
 
     // Gives up ownership without putting.
-    [[nodiscard]] spdk_io_channel *release() noexcept { return std::exchange(ch_, nullptr); }
+    [[nodiscard]] spdk_io_channel *release() noexcept {
+        return std::exchange(ch_, nullptr);
+    }
 
   private:
     void reset() noexcept {

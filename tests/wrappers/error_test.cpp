@@ -29,6 +29,8 @@ TEST(Error, KindsOfCommonErrnoValues) {
 TEST(Error, KindWithoutCodeGetsItsErrno) {
     const Error e(ErrorKind::WrongThread, "put on thread 2");
     EXPECT_EQ(e.code(), EXDEV);
+    // Its message does not borrow EXDEV's misleading text.
+    EXPECT_EQ(e.message(), "wrong thread: put on thread 2 (EXDEV)");
     EXPECT_EQ(Error(ErrorKind::Closed).code(), EBADF);
     EXPECT_EQ(Error(ErrorKind::OutOfMemory).code(), ENOMEM);
 }

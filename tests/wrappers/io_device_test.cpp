@@ -43,12 +43,17 @@ TEST_F(IoDeviceTest, OneContextPerThreadConstructedInPlace) {
         auto b = driver_->on(app_, [&] { return dev->channel(); });
         auto w = driver_->on(worker_, [&] { return dev->channel(); });
         ASSERT_TRUE(a && b && w);
-        EXPECT_EQ(&a->ctx(), &b->ctx());  // shared on one thread
-        EXPECT_NE(&a->ctx(), &w->ctx());
-        EXPECT_EQ(a->ctx().thread, app_);
-        EXPECT_EQ(w->ctx().thread, worker_);
+        // Each context is used on its own channel's thread.
+        ChannelCtx *on_app = driver_->on(app_, [&] {
+            EXPECT_EQ(&a->ctx(), &b->ctx());  // shared on one thread
+            a->ctx().items.assign(100, 7);
+            return &a->ctx();
+        });
+        ChannelCtx *on_worker = driver_->on(worker_, [&] { return &w->ctx(); });
+        EXPECT_NE(on_app, on_worker);
+        EXPECT_EQ(on_app->thread, app_);
+        EXPECT_EQ(on_worker->thread, worker_);
         EXPECT_EQ(counters_.constructed, 2);
-        a->ctx().items.assign(100, 7);
         driver_->on(app_, [&] {
             *a = IoChannel<ChannelCtx>();
             *b = IoChannel<ChannelCtx>();
@@ -100,8 +105,10 @@ TEST_F(IoDeviceTest, ForEachChannelVisitsEveryThreadOnItsThread) {
     ASSERT_TRUE(visited) << visited.error().message();
     ASSERT_TRUE(*visited);
     EXPECT_EQ(**visited, 2);
-    EXPECT_EQ(a->ctx().visits, 1);
-    EXPECT_EQ(w->ctx().visits, 1);
+    const int app_visits = driver_->on(app_, [&] { return a->ctx().visits; });
+    const int worker_visits = driver_->on(worker_, [&] { return w->ctx().visits; });
+    EXPECT_EQ(app_visits, 1);
+    EXPECT_EQ(worker_visits, 1);
 
     auto stop_early = [](IoDevice<ChannelCtx> &d) -> Task<Result<void>> {
         co_return co_await d.for_each_channel([](ChannelCtx &c) {
@@ -113,7 +120,9 @@ TEST_F(IoDeviceTest, ForEachChannelVisitsEveryThreadOnItsThread) {
     ASSERT_TRUE(stopped);
     ASSERT_FALSE(*stopped);
     EXPECT_EQ(stopped->error().kind(), ErrorKind::Cancelled);
-    EXPECT_EQ(a->ctx().visits + w->ctx().visits, 3);  // the walk stopped after one
+    EXPECT_EQ(driver_->on(app_, [&] { return a->ctx().visits; }) +
+                  driver_->on(worker_, [&] { return w->ctx().visits; }),
+              3);  // the walk stopped after one
     driver_->on(app_, [&] { *a = IoChannel<ChannelCtx>(); });
     driver_->on(worker_, [&] { *w = IoChannel<ChannelCtx>(); });
     driver_->on(app_, [&] { dev->unregister(); });
@@ -130,11 +139,24 @@ TEST_F(IoDeviceTest, UnregisterWaitsForTheLastChannel) {
     EXPECT_EQ(dev->channel().error().kind(), ErrorKind::Closed);
     driver_->run_until_idle();
     EXPECT_EQ(counters_.destroyed, 0);  // the worker's channel is still in use
-    ch->ctx().items.push_back(1);
+    driver_->on(worker_, [&] { ch->ctx().items.push_back(1); });
     driver_->on(worker_, [&] { ch = fail(ErrorKind::Closed); });
     driver_->run_until_idle();
     EXPECT_EQ(counters_.destroyed, 1);
 }
+
+#if SPDKCPP_THREAD_CHECKS
+TEST_F(IoDeviceTest, ContextOffItsThreadAsserts) {
+    auto dev = driver_->on(app_, [&] { return IoDevice<ChannelCtx>::create("dev", &counters_); });
+    auto ch = driver_->on(worker_, [&] { return dev->channel(); });
+    ASSERT_TRUE(ch);
+    driver_->on(app_, [&] {
+        EXPECT_DEATH((void)ch->ctx(), "IoChannel::ctx\\(\\) used off the channel's thread");
+    });
+    driver_->on(worker_, [&] { ch = fail(ErrorKind::Closed); });
+    driver_->on(app_, [&] { dev->unregister(); });
+}
+#endif
 
 TEST_F(IoDeviceTest, OutsideAThreadIsWrongThread) {
     auto dev = IoDevice<ChannelCtx>::create("dev", &counters_);
