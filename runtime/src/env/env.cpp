@@ -156,6 +156,18 @@ void set_current_core(uint32_t core) {
     t_current_core = core;
 }
 
+bool pin_calling_thread(uint32_t core, cpu_set_t *previous) {
+    const pthread_t self = pthread_self();
+    if (pthread_getaffinity_np(self, sizeof(*previous), previous) != 0 || core >= CPU_SETSIZE ||
+        !CPU_ISSET(core, previous)) {
+        return false;
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(core, &one);
+    return pthread_setaffinity_np(self, sizeof(one), &one) == 0;
+}
+
 }  // namespace spdk_embedded
 
 extern "C" {

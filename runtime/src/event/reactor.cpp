@@ -624,8 +624,18 @@ void reactors_start() {
             break;
         }
     }
+    // The other reactors are pinned to their cores; the main one is too, or the
+    // kernel may place it on another reactor's core, where the two take turns by
+    // time slices and every cross-core event waits for one. A single reactor is
+    // left where it is (nothing of the app competes with it for a core).
+    cpu_set_t previous;
+    const bool pinned =
+        spdk_cpuset_count(&r.cores) > 1 && pin_calling_thread(r.main_core, &previous);
     reactor_run(reactor_of(r.main_core));
     spdk_env_thread_wait_all();
+    if (pinned) {
+        (void)pthread_setaffinity_np(pthread_self(), sizeof(previous), &previous);
+    }
     r.state.store(State::kInitialized, std::memory_order_release);
 }
 
