@@ -30,7 +30,9 @@
 #include "spdk/log.h"
 #include "spdk/thread.h"
 
-struct spdk_event {
+// A cache line each (as a DPDK mempool's objects are): an event written on one core
+// and run on another never shares its line with one going the other way.
+struct alignas(64) spdk_event {
     uint32_t lcore;
     spdk_event_fn fn;
     void *arg1;
