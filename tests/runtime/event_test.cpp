@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "internal/rpc.hpp"
@@ -439,6 +440,113 @@ TEST_F(AppTest, EventsRunOnTheirReactor) {
     EXPECT_EQ(ev.mask_count, 2U);
     EXPECT_EQ(ev.parsed, 0);
     EXPECT_EQ(ev.parsed_count, 2U);  // restricted to the application's cores
+}
+
+// More events than a reactor's ring holds (65,536) queued before it runs any: none
+// is lost and they run in the order they were called.
+TEST_F(AppTest, EventsPastTheRingRunInOrder) {
+    spdk_app_opts opts = make_opts("0x1");
+    struct Ev {
+        uint32_t next = 0;
+        uint32_t out_of_order = 0;
+        bool refused = false;
+    } ev;
+    static constexpr uint32_t kEvents = 70'000;
+    const int rc = spdk_app_start(
+        &opts,
+        [](void *arg) {
+            auto *e = static_cast<Ev *>(arg);
+            for (uint32_t i = 0; i < kEvents; ++i) {
+                spdk_event *event = spdk_event_allocate(
+                    0,
+                    [](void *a1, void *a2) {
+                        auto *e2 = static_cast<Ev *>(a1);
+                        const auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(a2));
+                        if (index != e2->next) {
+                            ++e2->out_of_order;
+                        }
+                        if (++e2->next == kEvents) {
+                            spdk_app_stop(0);
+                        }
+                    },
+                    e, reinterpret_cast<void *>(static_cast<uintptr_t>(i)));
+                if (event == nullptr) {
+                    e->refused = true;
+                    spdk_app_stop(1);
+                    return;
+                }
+                spdk_event_call(event);
+            }
+        },
+        &ev);
+    EXPECT_EQ(rc, 0);
+    EXPECT_FALSE(ev.refused);
+    EXPECT_EQ(ev.next, kEvents);
+    EXPECT_EQ(ev.out_of_order, 0U);
+}
+
+// spdk_event_call from a reactor and from an OS thread that is none: each producer's
+// events run on the target reactor in the order that producer called them.
+TEST_F(AppTest, EventsFromEveryThreadRunInOrderPerProducer) {
+    spdk_app_opts opts = make_opts("0x3");
+    static constexpr uint32_t kPerProducer = 20'000;
+    struct Ev {
+        uint32_t next[2] = {0, 0};  // touched on core 1 only
+        uint32_t out_of_order = 0;
+        uint32_t wrong_core = 0;
+        std::atomic<bool> refused{false};
+        std::thread outsider;
+    } ev;
+    struct Arg {
+        Ev *ev;
+        uint32_t producer;
+    };
+    static Arg args[2];
+    args[0] = Arg{&ev, 0};
+    args[1] = Arg{&ev, 1};
+    // Posts kPerProducer events, numbered by their index, for producer p.
+    static auto post = [](Ev *e, uint32_t p) {
+        for (uint32_t i = 0; i < kPerProducer; ++i) {
+            spdk_event *event = spdk_event_allocate(
+                1,
+                [](void *a1, void *a2) {
+                    auto *a = static_cast<Arg *>(a1);
+                    Ev *e2 = a->ev;
+                    if (spdk_env_get_current_core() != 1) {
+                        ++e2->wrong_core;
+                    }
+                    if (static_cast<uint32_t>(reinterpret_cast<uintptr_t>(a2)) !=
+                        e2->next[a->producer]) {
+                        ++e2->out_of_order;
+                    }
+                    ++e2->next[a->producer];
+                    if (e2->next[0] + e2->next[1] == 2 * kPerProducer) {
+                        spdk_app_stop(0);
+                    }
+                },
+                &args[p], reinterpret_cast<void *>(static_cast<uintptr_t>(i)));
+            if (event == nullptr) {
+                e->refused = true;
+                return;
+            }
+            spdk_event_call(event);
+        }
+    };
+    const int rc = spdk_app_start(
+        &opts,
+        [](void *arg) {
+            auto *e = static_cast<Ev *>(arg);
+            e->outsider = std::thread([e] { post(e, 1); });
+            post(e, 0);
+        },
+        &ev);
+    ev.outsider.join();
+    EXPECT_EQ(rc, 0);
+    EXPECT_FALSE(ev.refused);
+    EXPECT_EQ(ev.next[0], kPerProducer);
+    EXPECT_EQ(ev.next[1], kPerProducer);
+    EXPECT_EQ(ev.out_of_order, 0U);
+    EXPECT_EQ(ev.wrong_core, 0U);
 }
 
 TEST_F(AppTest, StartsAgainAfterFini) {

@@ -19,7 +19,6 @@ class LatencyHistogram {
 
     void record(uint64_t ticks) noexcept {
         ++counts_[index(ticks)];
-        ++count_;
         sum_ += ticks;
         min_ = std::min(min_, ticks);
         max_ = std::max(max_, ticks);
@@ -29,25 +28,33 @@ class LatencyHistogram {
         for (uint32_t i = 0; i < kBuckets; ++i) {
             counts_[i] += other.counts_[i];
         }
-        count_ += other.count_;
         sum_ += other.sum_;
         min_ = std::min(min_, other.min_);
         max_ = std::max(max_, other.max_);
     }
 
-    [[nodiscard]] uint64_t count() const noexcept { return count_; }
-    [[nodiscard]] double mean() const noexcept {
-        return count_ == 0 ? 0.0 : static_cast<double>(sum_) / static_cast<double>(count_);
+    // The number of samples (summed on demand: recording does not keep it).
+    [[nodiscard]] uint64_t count() const noexcept {
+        uint64_t n = 0;
+        for (const uint64_t c : counts_) {
+            n += c;
+        }
+        return n;
     }
-    [[nodiscard]] uint64_t min() const noexcept { return count_ == 0 ? 0 : min_; }
+    [[nodiscard]] double mean() const noexcept {
+        const uint64_t n = count();
+        return n == 0 ? 0.0 : static_cast<double>(sum_) / static_cast<double>(n);
+    }
+    [[nodiscard]] uint64_t min() const noexcept { return count() == 0 ? 0 : min_; }
     [[nodiscard]] uint64_t max() const noexcept { return max_; }
 
     // The smallest bucket bound under which a fraction q of the samples fall.
     [[nodiscard]] uint64_t percentile(double q) const noexcept {
-        if (count_ == 0) {
+        const uint64_t n = count();
+        if (n == 0) {
             return 0;
         }
-        const auto rank = static_cast<uint64_t>(q * static_cast<double>(count_ - 1)) + 1;
+        const auto rank = static_cast<uint64_t>(q * static_cast<double>(n - 1)) + 1;
         uint64_t seen = 0;
         for (uint32_t i = 0; i < kBuckets; ++i) {
             seen += counts_[i];
@@ -81,7 +88,6 @@ class LatencyHistogram {
 
   private:
     std::array<uint64_t, kBuckets> counts_{};
-    uint64_t count_ = 0;
     uint64_t sum_ = 0;
     uint64_t min_ = std::numeric_limits<uint64_t>::max();
     uint64_t max_ = 0;

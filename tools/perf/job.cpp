@@ -89,10 +89,6 @@ Job::Job(const Options &options, std::string bdev, uint32_t core, uint64_t regio
       region_size_(region_size),
       thread_(thread) {}
 
-bool Job::running(uint64_t now) const noexcept {
-    return now < deadline_ && !stop_.load(std::memory_order_relaxed);
-}
-
 Task<Result<void>> Job::run() {
     using spdkcpp::fail;
     if (auto hop = co_await spdkcpp::on(thread_); !hop) {
@@ -144,6 +140,8 @@ Task<Result<void>> Job::run() {
         workers.push_back(worker(slot));
     }
     co_await spdkcpp::when_all(std::move(workers));
+    result_.ios = ios_.load(std::memory_order_relaxed);
+    result_.bytes = result_.ios * io_size;
     result_.seconds = Clock::to_us(Clock::ticks() - start) / 1e6;
     co_return Result<void>{};
 }
@@ -154,13 +152,19 @@ Task<int> Job::worker(Slot &slot) {
     const uint64_t io_size = options_.io_size;
     const bool random = options_.random();
     const Workload w = options_.workload;
-    uint64_t now = Clock::ticks();
-    while (running(now)) {
+    for (;;) {
         const uint64_t offset = slot.pick(random, io_size);
         bool is_read = w == Workload::RandRead || w == Workload::Read;
         if (w == Workload::Rw || w == Workload::RandRw) {
             is_read = (slot.rng >> 11) % 100 < options_.read_percent;
             slot.rng = slot.rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        }
+        // Latency runs from the submission to the completion of each I/O, as
+        // bdevperf's does (the bdev layer's submit and completion ticks); the
+        // submission tick also decides whether the run is over.
+        const uint64_t submitted = Clock::ticks();
+        if (!running(submitted)) {
+            break;
         }
         Result<void> r;
         uint32_t ops = 1;
@@ -205,14 +209,12 @@ Task<int> Job::worker(Slot &slot) {
             if (w == Workload::Rw || w == Workload::RandRw) {
                 (is_read ? result_.reads : result_.writes) += 1;
             }
-            result_.ios += ops;
-            result_.bytes += ops * io_size;
-            result_.latency.record((done - now) / ops);
-            ios_.fetch_add(ops, std::memory_order_relaxed);
+            // ios_ alone counts (result_.ios and bytes are set from it at the end).
+            ios_.store(ios_.load(std::memory_order_relaxed) + ops, std::memory_order_relaxed);
+            result_.latency.record((done - submitted) / ops);
         } else {
             ++result_.errors;
         }
-        now = done;
     }
     co_return 0;
 }

@@ -54,7 +54,9 @@ class Job {
   private:
     struct Slot;
     spdkcpp::Task<int> worker(Slot &slot);
-    [[nodiscard]] bool running(uint64_t now) const noexcept;
+    [[nodiscard]] bool running(uint64_t now) const noexcept {
+        return now < deadline_ && !stop_.load(std::memory_order_relaxed);
+    }
 
     const Options &options_;
     std::string bdev_;

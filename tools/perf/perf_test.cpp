@@ -42,6 +42,15 @@ TEST(LatencyHistogram, BucketsCoverEveryValueInOrder) {
     }
 }
 
+TEST(LatencyHistogram, EmptyReportsZeros) {
+    const LatencyHistogram h;
+    EXPECT_EQ(h.count(), 0U);
+    EXPECT_EQ(h.min(), 0U);
+    EXPECT_EQ(h.max(), 0U);
+    EXPECT_EQ(h.mean(), 0.0);
+    EXPECT_EQ(h.percentile(0.99), 0U);
+}
+
 TEST(LatencyHistogram, MergeAddsUp) {
     LatencyHistogram a;
     LatencyHistogram b;

@@ -20,6 +20,8 @@ Summary summarize(const std::string &name, int core, const JobResult &r, uint64_
     s.iops = seconds > 0 ? static_cast<double>(r.ios) / seconds : 0;
     s.mibps = s.iops * static_cast<double>(io_size) / (1024.0 * 1024.0);
     s.avg_lat_us = Clock::to_us(static_cast<uint64_t>(r.latency.mean()));
+    s.min_lat_us = Clock::to_us(r.latency.min());
+    s.max_lat_us = Clock::to_us(r.latency.max());
     s.p50_us = Clock::to_us(r.latency.percentile(0.50));
     s.p99_us = Clock::to_us(r.latency.percentile(0.99));
     s.p999_us = Clock::to_us(r.latency.percentile(0.999));
@@ -31,30 +33,41 @@ Summary summarize(const std::string &name, int core, const JobResult &r, uint64_
 void print_table(const Options &options, const std::vector<Summary> &jobs, const Summary &total) {
     fmt::print("\nworkload {}, queue depth {}, I/O size {}, {} s\n", options.workload_name,
                options.queue_depth, options.io_size, options.seconds);
-    fmt::print("{:>16} {:>5} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10}\n", "Job",
-               "Core", "IOPS", "MiB/s", "Avg(us)", "p50(us)", "p99(us)", "p99.9(us)", "Errors",
-               "Mismatch");
+    fmt::print(
+        "{:>16} {:>5} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10}\n",
+        "Job", "Core", "IOPS", "MiB/s", "Avg(us)", "Min(us)", "p50(us)", "p99(us)", "p99.9(us)",
+        "Max(us)", "Errors", "Mismatch");
     auto row = [](const Summary &s) {
         fmt::print(
-            "{:>16} {:>5} {:>12.1f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>8} "
-            "{:>10}\n",
+            "{:>16} {:>5} {:>12.1f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} "
+            "{:>10.2f} {:>8} {:>10}\n",
             s.name, s.core < 0 ? std::string() : std::to_string(s.core), s.iops, s.mibps,
-            s.avg_lat_us, s.p50_us, s.p99_us, s.p999_us, s.errors, s.mismatches);
+            s.avg_lat_us, s.min_lat_us, s.p50_us, s.p99_us, s.p999_us, s.max_lat_us, s.errors,
+            s.mismatches);
     };
     for (const Summary &s : jobs) {
         row(s);
     }
-    fmt::print("{:-<112}\n", "");
+    fmt::print("{:-<134}\n", "");
     row(total);
 }
 
 namespace {
 
 nlohmann::json fields(const Summary &s) {
-    return {{"ios", s.ios},       {"reads", s.reads},          {"writes", s.writes},
-            {"iops", s.iops},     {"mibps", s.mibps},          {"avg_lat_us", s.avg_lat_us},
-            {"p50_us", s.p50_us}, {"p99_us", s.p99_us},        {"p999_us", s.p999_us},
-            {"errors", s.errors}, {"mismatches", s.mismatches}};
+    return {{"ios", s.ios},
+            {"reads", s.reads},
+            {"writes", s.writes},
+            {"iops", s.iops},
+            {"mibps", s.mibps},
+            {"avg_lat_us", s.avg_lat_us},
+            {"min_lat_us", s.min_lat_us},
+            {"max_lat_us", s.max_lat_us},
+            {"p50_us", s.p50_us},
+            {"p99_us", s.p99_us},
+            {"p999_us", s.p999_us},
+            {"errors", s.errors},
+            {"mismatches", s.mismatches}};
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ struct Summary {
     double iops = 0;
     double mibps = 0;
     double avg_lat_us = 0;
+    double min_lat_us = 0;
+    double max_lat_us = 0;
     double p50_us = 0;
     double p99_us = 0;
     double p999_us = 0;

@@ -15,6 +15,7 @@
 
 #include "env_internal.hpp"
 #include "spdk/env.h"
+#include "spdk/likely.h"
 #include "spdk/log.h"
 
 namespace {
@@ -129,6 +130,10 @@ uint64_t monotonic_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+[[gnu::noinline]] uint64_t ticks_slow() {
+    return clock_source() == Source::tsc ? read_tsc() : monotonic_ns();
+}
+
 uint64_t measure_tsc_hz() {
     using std::chrono::steady_clock;
     const auto t0 = steady_clock::now();
@@ -154,6 +159,18 @@ bool env_was_initialized() {
 
 void set_current_core(uint32_t core) {
     t_current_core = core;
+}
+
+bool pin_calling_thread(uint32_t core, cpu_set_t *previous) {
+    const pthread_t self = pthread_self();
+    if (pthread_getaffinity_np(self, sizeof(*previous), previous) != 0 || core >= CPU_SETSIZE ||
+        !CPU_ISSET(core, previous)) {
+        return false;
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(core, &one);
+    return pthread_setaffinity_np(self, sizeof(one), &one) == 0;
 }
 
 }  // namespace spdk_embedded
@@ -339,7 +356,11 @@ bool spdk_process_is_primary(void) {
 }
 
 uint64_t spdk_get_ticks(void) {
-    return clock_source() == Source::tsc ? read_tsc() : monotonic_ns();
+    // The TSC inline, without a frame; the first call and the monotonic clock aside.
+    if (spdk_likely(g_source.load(std::memory_order_relaxed) == Source::tsc)) {
+        return read_tsc();
+    }
+    return ticks_slow();
 }
 
 uint64_t spdk_get_ticks_hz(void) {

@@ -1,6 +1,8 @@
 // Internal interface of the embedded env, shared by the runtime's libraries.
 #pragma once
 
+#include <sched.h>
+
 #include <cstdint>
 
 namespace spdk_embedded {
@@ -15,5 +17,9 @@ bool env_was_initialized();
 
 // Records the core the calling OS thread runs for (SPDK_ENV_LCORE_ID_ANY for none).
 void set_current_core(uint32_t core);
+
+// Pins the calling OS thread to core, as DPDK pins its main lcore, when the process
+// may run there; *previous gets the affinity to restore. False when not pinned.
+bool pin_calling_thread(uint32_t core, cpu_set_t *previous);
 
 }  // namespace spdk_embedded

@@ -4,12 +4,20 @@
 // interrupt mode (the app's interrupt_mode), a reactor whose threads are all idle
 // for a while naps for a few microseconds instead (never past its next timer), the
 // runtime's stand-in for SPDK's event file descriptors. A busy reactor never sleeps.
+//
+// Events come from a pool with a cache per OS thread (SPDK's mempool has one per
+// core) and reach their reactor through a bounded lock-free ring (many producers,
+// one consumer), which the reactor drains 8 at a time, as SPDK's does. What the
+// producers write (the ring's tail) and what the reactor writes (its head, its
+// threads and counters) live on separate cache lines, so that the two cores of a
+// cross-core hop move only the slots and the events between them.
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <time.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -22,11 +30,14 @@
 #include "spdk/log.h"
 #include "spdk/thread.h"
 
-struct spdk_event {
+// A cache line each (as a DPDK mempool's objects are): an event written on one core
+// and run on another never shares its line with one going the other way.
+struct alignas(64) spdk_event {
     uint32_t lcore;
     spdk_event_fn fn;
     void *arg1;
     void *arg2;
+    spdk_event *next;  // in a free list or the overflow queue
 };
 
 namespace spdk_embedded {
@@ -36,6 +47,145 @@ namespace {
 constexpr uint32_t kIdleRoundsBeforeNap = 1000;
 constexpr uint64_t kNapUs = 20;
 constexpr unsigned long kTimerSlackNs = 1000;
+// Events run per round of the reactor loop at most (SPDK's SPDK_EVENT_BATCH_SIZE).
+constexpr uint32_t kEventBatch = 8;
+// Capacity of a reactor's event ring (SPDK's) and of the event pool (SPDK's
+// event mempool); a full ring spills over to a locked queue rather than dropping.
+constexpr uint64_t kEventRingSize = 65536;
+constexpr size_t kMaxEvents = 262144;
+// The pool grows by chunks; a thread's cache refills and spills in batches.
+constexpr size_t kEventChunk = 1024;
+constexpr uint32_t kCacheRefill = 64;
+constexpr uint32_t kCacheMax = 512;
+constexpr size_t kCacheLine = 64;
+
+// --- the event pool ------------------------------------------------------------
+
+// Every event ever made lives in a chunk owned by the pool until the process
+// ends, so an event in a thread's cache never dangles, across app restarts too.
+struct EventPool {
+    std::mutex lock;
+    spdk_event *free_head = nullptr;
+    size_t made = 0;
+    std::vector<std::unique_ptr<spdk_event[]>> chunks;
+};
+
+EventPool &event_pool() {
+    static EventPool pool;
+    return pool;
+}
+
+struct EventCache {
+    spdk_event *head;
+    uint32_t count;
+    bool flush_registered;
+};
+
+constinit thread_local EventCache t_event_cache
+    __attribute__((tls_model("initial-exec"))) = {nullptr, 0, false};
+
+// Gives every event of the calling thread's cache back to the pool.
+void cache_flush_all() {
+    EventCache &cache = t_event_cache;
+    if (cache.head == nullptr) {
+        return;
+    }
+    spdk_event *last = cache.head;
+    while (last->next != nullptr) {
+        last = last->next;
+    }
+    EventPool &pool = event_pool();
+    std::lock_guard guard(pool.lock);
+    last->next = pool.free_head;
+    pool.free_head = cache.head;
+    cache.head = nullptr;
+    cache.count = 0;
+}
+
+// Returns the cache of a thread that ends to the pool (registered on first refill,
+// so that threads that never allocate an event pay nothing).
+struct CacheFlusher {
+    ~CacheFlusher() { cache_flush_all(); }
+};
+
+[[gnu::noinline]] spdk_event *cache_refill() {
+    EventCache &cache = t_event_cache;
+    EventPool &pool = event_pool();  // made before the flusher, so destroyed after it
+    if (!cache.flush_registered) {
+        cache.flush_registered = true;
+        static thread_local CacheFlusher flusher;
+        (void)flusher;
+    }
+    std::lock_guard guard(pool.lock);
+    if (pool.free_head == nullptr && pool.made < kMaxEvents) {
+        auto chunk = std::unique_ptr<spdk_event[]>(new (std::nothrow) spdk_event[kEventChunk]);
+        if (chunk != nullptr) {
+            for (size_t i = 0; i < kEventChunk; ++i) {
+                chunk[i].next = i + 1 < kEventChunk ? &chunk[i + 1] : nullptr;
+            }
+            pool.free_head = &chunk[0];
+            pool.made += kEventChunk;
+            pool.chunks.push_back(std::move(chunk));
+        }
+    }
+    uint32_t n = 0;
+    while (n < kCacheRefill && pool.free_head != nullptr) {
+        spdk_event *event = pool.free_head;
+        pool.free_head = event->next;
+        event->next = cache.head;
+        cache.head = event;
+        ++n;
+    }
+    cache.count += n;
+    spdk_event *event = cache.head;
+    if (event != nullptr) {
+        cache.head = event->next;
+        --cache.count;
+    }
+    return event;
+}
+
+[[gnu::noinline]] void cache_spill() {
+    EventCache &cache = t_event_cache;
+    // Keeps the newest half (warm in this core's cache), gives the rest back.
+    spdk_event *last_kept = cache.head;
+    for (uint32_t i = 1; i < kCacheMax / 2; ++i) {
+        last_kept = last_kept->next;
+    }
+    spdk_event *spill = last_kept->next;
+    last_kept->next = nullptr;
+    cache.count = kCacheMax / 2;
+    spdk_event *last = spill;
+    while (last->next != nullptr) {
+        last = last->next;
+    }
+    EventPool &pool = event_pool();
+    std::lock_guard guard(pool.lock);
+    last->next = pool.free_head;
+    pool.free_head = spill;
+}
+
+inline spdk_event *event_get() {
+    EventCache &cache = t_event_cache;
+    spdk_event *event = cache.head;
+    if (spdk_unlikely(event == nullptr)) {
+        return cache_refill();
+    }
+    cache.head = event->next;
+    --cache.count;
+    return event;
+}
+
+inline void event_put(spdk_event *event) {
+    EventCache &cache = t_event_cache;
+    event->next = cache.head;
+    cache.head = event;
+    if (spdk_unlikely(++cache.count > kCacheMax)) {
+        cache_spill();
+    }
+}
+
+// --- the reactors ----------------------------------------------------------------
 
 enum class State { kUninitialized, kInitialized, kRunning, kExiting };
 
@@ -50,15 +200,36 @@ struct Entry {
     ThreadCtx *ctx;
 };
 
-struct Reactor {
+// One slot of a reactor's event ring; seq counts laps as in the message ring, so a
+// zero-filled ring is empty.
+struct EventSlot {
+    uint64_t seq;
+    spdk_event *event;
+};
+
+struct alignas(kCacheLine) Reactor {
+    // Read by producers, written once.
     uint32_t core = 0;
-    std::vector<Entry> threads;  // touched only by the reactor's OS thread
-    std::mutex event_lock;
-    std::vector<spdk_event *> events;
-    std::atomic<bool> has_events{false};
+    EventSlot *slots = nullptr;
+    uint64_t mask = 0;
+    std::atomic<bool> overflow_pending{false};
+    // Claimed by producers.
+    alignas(kCacheLine) std::atomic<uint64_t> tail{0};
+    // Everything below belongs to the reactor's OS thread, but for the overflow.
+    alignas(kCacheLine) uint64_t head = 0;
+    std::vector<Entry> threads;
     uint64_t busy_tsc = 0;
     uint64_t idle_tsc = 0;
     uint64_t tsc_last = 0;
+    // A full ring's spill-over (rare), in order.
+    alignas(kCacheLine) std::mutex overflow_lock;
+    spdk_event *overflow_head = nullptr;
+    spdk_event *overflow_tail = nullptr;
+
+    Reactor() = default;
+    Reactor(const Reactor &) = delete;
+    Reactor &operator=(const Reactor &) = delete;
+    ~Reactor() { std::free(slots); }
 };
 
 struct Reactors {
@@ -73,9 +244,11 @@ struct Reactors {
     std::atomic<ShutdownHook> shutdown_hook{nullptr};
 };
 
-Reactors &reactors() {
-    static Reactors r;
-    return r;
+// Constant-initialized: reaching it costs no guard on the event path.
+constinit Reactors g_reactors;
+
+inline Reactors &reactors() {
+    return g_reactors;
 }
 
 Reactor *reactor_of(uint32_t core) {
@@ -86,27 +259,126 @@ Reactor *reactor_of(uint32_t core) {
     return r.by_core[core].get();
 }
 
-void post_event(Reactor *reactor, spdk_event *event) {
-    std::lock_guard guard(reactor->event_lock);
-    reactor->events.push_back(event);
-    reactor->has_events.store(true, std::memory_order_release);
+bool ring_push(Reactor *reactor, spdk_event *event) {
+    EventSlot *slots = reactor->slots;
+    const uint64_t mask = reactor->mask;
+    uint64_t pos = reactor->tail.load(std::memory_order_relaxed);
+    for (;;) {
+        EventSlot &slot = slots[pos & mask];
+        const uint64_t lap = pos & ~mask;
+        const uint64_t seq = std::atomic_ref<uint64_t>(slot.seq).load(std::memory_order_acquire);
+        const auto diff = static_cast<int64_t>(seq - lap);
+        if (diff == 0) {
+            if (reactor->tail.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+                slot.event = event;
+                std::atomic_ref<uint64_t>(slot.seq).store(lap + 1, std::memory_order_release);
+                return true;
+            }
+        } else if (diff < 0) {
+            return false;  // the slot still holds last lap's event: full
+        } else {
+            pos = reactor->tail.load(std::memory_order_relaxed);
+        }
+    }
 }
 
-bool run_events(Reactor *reactor) {
-    if (!reactor->has_events.load(std::memory_order_acquire)) {
-        return false;
+uint32_t ring_pop(Reactor *reactor, spdk_event **out, uint32_t max) {
+    EventSlot *slots = reactor->slots;
+    const uint64_t mask = reactor->mask;
+    uint64_t head = reactor->head;
+    uint32_t n = 0;
+    while (n < max) {
+        EventSlot &slot = slots[head & mask];
+        const uint64_t lap = head & ~mask;
+        if (std::atomic_ref<uint64_t>(slot.seq).load(std::memory_order_acquire) != lap + 1) {
+            break;
+        }
+        out[n++] = slot.event;
+        std::atomic_ref<uint64_t>(slot.seq).store(lap + mask + 1, std::memory_order_release);
+        ++head;
     }
-    std::vector<spdk_event *> events;
+    reactor->head = head;
+    return n;
+}
+
+bool ring_has_events(const Reactor *reactor) {
+    const EventSlot &slot = reactor->slots[reactor->head & reactor->mask];
+    const uint64_t lap = reactor->head & ~reactor->mask;
+    return std::atomic_ref<const uint64_t>(slot.seq).load(std::memory_order_acquire) == lap + 1 ||
+           reactor->overflow_pending.load(std::memory_order_acquire);
+}
+
+void post_event(Reactor *reactor, spdk_event *event) {
+    // Behind a spill-over, keep to the side queue so that order is kept.
+    if (spdk_likely(!reactor->overflow_pending.load(std::memory_order_acquire)) &&
+        spdk_likely(ring_push(reactor, event))) {
+        return;
+    }
+    event->next = nullptr;
+    std::lock_guard guard(reactor->overflow_lock);
+    if (reactor->overflow_tail != nullptr) {
+        reactor->overflow_tail->next = event;
+    } else {
+        reactor->overflow_head = event;
+    }
+    reactor->overflow_tail = event;
+    reactor->overflow_pending.store(true, std::memory_order_release);
+}
+
+[[gnu::noinline]] uint32_t run_overflow(Reactor *reactor) {
+    spdk_event *list;
     {
-        std::lock_guard guard(reactor->event_lock);
-        events.swap(reactor->events);
-        reactor->has_events.store(false, std::memory_order_relaxed);
+        std::lock_guard guard(reactor->overflow_lock);
+        list = reactor->overflow_head;
+        reactor->overflow_head = nullptr;
+        reactor->overflow_tail = nullptr;
+        reactor->overflow_pending.store(false, std::memory_order_relaxed);
     }
-    for (spdk_event *event : events) {
+    uint32_t n = 0;
+    while (list != nullptr) {
+        spdk_event *next = list->next;
+        list->fn(list->arg1, list->arg2);
+        event_put(list);
+        list = next;
+        ++n;
+    }
+    return n;
+}
+
+// Runs up to a batch of events; the spill-over only once the ring is drained, as
+// everything in it was queued before the spill-over began.
+uint32_t run_events(Reactor *reactor) {
+    spdk_event *batch[kEventBatch];
+    const uint32_t count = ring_pop(reactor, batch, kEventBatch);
+    for (uint32_t i = 0; i < count; ++i) {
+        spdk_event *event = batch[i];
         event->fn(event->arg1, event->arg2);
-        delete event;
+        event_put(event);
     }
-    return !events.empty();
+    if (spdk_unlikely(count < kEventBatch) &&
+        spdk_unlikely(reactor->overflow_pending.load(std::memory_order_acquire))) {
+        return count + run_overflow(reactor);
+    }
+    return count;
+}
+
+// Gives the events still queued at the end back to the pool, unrun.
+void drop_events(Reactor *reactor) {
+    spdk_event *batch[kEventBatch];
+    while (const uint32_t count = ring_pop(reactor, batch, kEventBatch)) {
+        for (uint32_t i = 0; i < count; ++i) {
+            event_put(batch[i]);
+        }
+    }
+    std::lock_guard guard(reactor->overflow_lock);
+    for (spdk_event *event = reactor->overflow_head; event != nullptr;) {
+        spdk_event *next = event->next;
+        event_put(event);
+        event = next;
+    }
+    reactor->overflow_head = nullptr;
+    reactor->overflow_tail = nullptr;
+    reactor->overflow_pending.store(false, std::memory_order_relaxed);
 }
 
 void place_thread(void *arg1, void * /*arg2*/) {
@@ -147,9 +419,15 @@ int schedule_thread(spdk_thread *thread) {
         SPDK_ERRLOG("no reactor to run thread %s\n", spdk_thread_get_name(thread));
         return -ENODEV;
     }
+    spdk_event *event = event_get();
+    if (event == nullptr) {
+        SPDK_ERRLOG("no event left to place thread %s\n", spdk_thread_get_name(thread));
+        return -ENOMEM;
+    }
     ctx->lcore = core;
     ctx->resched = false;
-    post_event(reactor, new spdk_event{core, place_thread, thread, nullptr});
+    *event = spdk_event{core, place_thread, thread, nullptr, nullptr};
+    post_event(reactor, event);
     return 0;
 }
 
@@ -199,7 +477,7 @@ bool run_threads(Reactor *reactor) {
 
 // Sleeps a little, but not past the earliest timer of the reactor's threads.
 void nap(Reactor *reactor) {
-    if (reactor->has_events.load(std::memory_order_acquire)) {
+    if (ring_has_events(reactor)) {
         return;
     }
     const uint64_t now = spdk_get_ticks();
@@ -257,7 +535,7 @@ int reactor_run(void *arg) {
     const bool napping = r.napping.load(std::memory_order_relaxed);
     uint32_t idle_rounds = 0;
     while (r.state.load(std::memory_order_acquire) == State::kRunning) {
-        bool busy = run_events(reactor);
+        bool busy = run_events(reactor) != 0;
         busy |= run_threads(reactor);
         if (is_main && spdk_unlikely(r.shutdown_requested.load(std::memory_order_relaxed))) {
             r.shutdown_requested.store(false, std::memory_order_relaxed);
@@ -311,8 +589,17 @@ int reactors_init(size_t msg_mempool_size) {
     r.by_core.resize(spdk_env_get_last_core() + 1);
     uint32_t core;
     SPDK_ENV_FOREACH_CORE(core) {
-        r.by_core[core] = std::make_unique<Reactor>();
-        r.by_core[core]->core = core;
+        auto reactor = std::make_unique<Reactor>();
+        reactor->slots = static_cast<EventSlot *>(std::calloc(kEventRingSize, sizeof(EventSlot)));
+        if (reactor->slots == nullptr) {
+            SPDK_ERRLOG("no memory for the event ring of core %u\n", core);
+            r.by_core.clear();
+            spdk_thread_lib_fini();
+            return -ENOMEM;
+        }
+        reactor->mask = kEventRingSize - 1;
+        reactor->core = core;
+        r.by_core[core] = std::move(reactor);
         spdk_cpuset_set_cpu(&r.cores, core, true);
     }
     r.main_core = spdk_env_get_current_core();
@@ -339,8 +626,18 @@ void reactors_start() {
             break;
         }
     }
+    // The other reactors are pinned to their cores; the main one is too, or the
+    // kernel may place it on another reactor's core, where the two take turns by
+    // time slices and every cross-core event waits for one. A single reactor is
+    // left where it is (nothing of the app competes with it for a core).
+    cpu_set_t previous;
+    const bool pinned =
+        spdk_cpuset_count(&r.cores) > 1 && pin_calling_thread(r.main_core, &previous);
     reactor_run(reactor_of(r.main_core));
     spdk_env_thread_wait_all();
+    if (pinned) {
+        (void)pthread_setaffinity_np(pthread_self(), sizeof(previous), &previous);
+    }
     r.state.store(State::kInitialized, std::memory_order_release);
 }
 
@@ -357,9 +654,7 @@ void reactors_fini() {
     spdk_thread_lib_fini();
     for (auto &reactor : r.by_core) {
         if (reactor != nullptr) {
-            for (spdk_event *event : reactor->events) {
-                delete event;
-            }
+            drop_events(reactor.get());
         }
     }
     r.by_core.clear();
@@ -396,14 +691,23 @@ struct spdk_event *spdk_event_allocate(uint32_t lcore, spdk_event_fn fn, void *a
         SPDK_ERRLOG("no reactor on core %u\n", lcore);
         return nullptr;
     }
-    return new (std::nothrow) spdk_event{lcore, fn, arg1, arg2};
+    spdk_event *event = spdk_embedded::event_get();
+    if (spdk_unlikely(event == nullptr)) {
+        SPDK_ERRLOG("no event left in the pool\n");
+        return nullptr;
+    }
+    event->lcore = lcore;
+    event->fn = fn;
+    event->arg1 = arg1;
+    event->arg2 = arg2;
+    return event;
 }
 
 void spdk_event_call(struct spdk_event *event) {
     spdk_embedded::Reactor *reactor = spdk_embedded::reactor_of(event->lcore);
     if (reactor == nullptr) {
         SPDK_ERRLOG("no reactor on core %u: event dropped\n", event->lcore);
-        delete event;
+        spdk_embedded::event_put(event);
         return;
     }
     spdk_embedded::post_event(reactor, event);
