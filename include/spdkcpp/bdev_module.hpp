@@ -5,6 +5,8 @@
 //   class MyModule {                       // every member below is optional
 //     public:
 //       Result<void> init();               // after construction; an Error fails the start
+//                                          // (or Task<Result<void>> init(): the start waits)
+//       Task<void> fini();                 // before destruction, when the subsystem stops
 //       void examine_config(Bdev);         // a new bdev appeared (decide synchronously)
 //       void examine_disk(Bdev);           // or Task<void> examine_disk(Bdev)
 //       void config_json(JsonWriter &);    // module-wide config entries
@@ -43,6 +45,14 @@ concept ModuleInits = requires(M &m) {
     { m.init() } -> std::same_as<Result<void>>;
 };
 template <typename M>
+concept ModuleInitsLater = requires(M &m) {
+    { m.init() } -> std::same_as<Task<Result<void>>>;
+};
+template <typename M>
+concept ModuleFinishesLater = requires(M &m) {
+    { m.fini() } -> std::same_as<Task<void>>;
+};
+template <typename M>
 concept ModuleExaminesConfig = requires(M &m, Bdev b) {
     m.examine_config(b);
 };
@@ -72,6 +82,8 @@ class BdevModule {
         module_.module_init = &init;
         module_.module_fini = &fini;
         module_.get_ctx_size = &ctx_size;
+        module_.async_init = detail::ModuleInitsLater<M>;
+        module_.async_fini = detail::ModuleFinishesLater<M>;
         if constexpr (detail::ModuleExaminesConfig<M>) {
             module_.examine_config = &examine_config;
         }
@@ -111,10 +123,38 @@ class BdevModule {
                 self.instance_.reset();
                 return -r.error().code();
             }
+        } else if constexpr (detail::ModuleInitsLater<M>) {
+            spawn(init_later());
         }
         return 0;
     }
-    static void fini() { self_->instance_.reset(); }
+    // SPDK's asynchronous init has no status: a failure is logged and leaves the
+    // module without an instance (get() is null), so it creates nothing.
+    static Task<void> init_later() {
+        BdevModule &self = *self_;
+        if (Result<void> r = co_await self.instance_->init(); !r) {
+            SPDK_ERRLOG("bdev module '%s' failed to start: %s\n", self.module_.name,
+                        r.error().message().c_str());
+            self.instance_.reset();
+        }
+        spdk_bdev_module_init_done(&self.module_);
+    }
+    static void fini() {
+        if constexpr (detail::ModuleFinishesLater<M>) {
+            if (self_->instance_) {
+                spawn(fini_later());
+                return;
+            }
+            spdk_bdev_module_fini_done();
+        } else {
+            self_->instance_.reset();
+        }
+    }
+    static Task<void> fini_later() {
+        co_await self_->instance_->fini();
+        self_->instance_.reset();
+        spdk_bdev_module_fini_done();
+    }
 
     static int ctx_size() { return static_cast<int>(std::max({sizeof(detail::IoFrame<Ops>)...})); }
 

@@ -129,7 +129,41 @@ struct TestModule {
 
 BdevModule<TestModule, MemOps, FwdOps> test_module{"spdkcpp_test"};
 
+// A module whose start and stop take a while (they wait a round of messages).
+struct SlowModule {
+    bool started = false;
+    static inline int finished = 0;
+    Task<Result<void>> init() {
+        co_await yield();
+        started = true;
+        co_return {};
+    }
+    Task<void> fini() {
+        co_await yield();
+        ++finished;
+    }
+};
+BdevModule<SlowModule, MemOps> slow_module{"spdkcpp_test_slow"};
+
 using BdevModuleTest = testing::BdevFixture;
+using BdevModuleLifeTest = testing::DriverFixture;
+
+TEST_F(BdevModuleLifeTest, TheSubsystemWaitsForAModulesAsyncInitAndFini) {
+    EXPECT_EQ(slow_module.get(), nullptr);
+    auto up =
+        driver_->run(app_, []() -> Task<Result<void>> { co_return co_await init_subsystems(); }());
+    ASSERT_TRUE(up && *up);
+    ASSERT_NE(slow_module.get(), nullptr);
+    EXPECT_TRUE(slow_module.get()->started);  // init finished before the subsystem was up
+    const int before = SlowModule::finished;
+    auto down = driver_->run(app_, []() -> Task<int> {
+        co_await fini_subsystems();
+        co_return 0;
+    }());
+    ASSERT_TRUE(down);
+    EXPECT_EQ(SlowModule::finished, before + 1);
+    EXPECT_EQ(slow_module.get(), nullptr);
+}
 
 Task<Result<BdevRegistration<MemOps>>> make_mem(std::string name, uint64_t blocks = 64) {
     co_return test_module.bdev<MemOps>()
