@@ -18,8 +18,9 @@
 namespace spdkcpp {
 
 // Continues on `target` (at once when already there). Gives Closed when the
-// thread has exited and OutOfMemory when its queue is full; the coroutine then
-// continues where it was.
+// thread has exited (but is not yet destroyed: see thread.hpp on lifetimes; a
+// WeakThread's lock() tells) and OutOfMemory when its queue is full; the
+// coroutine then continues where it was.
 class [[nodiscard]] OnThread {
   public:
     explicit OnThread(ThreadRef target) noexcept : target_(target) {}
@@ -127,6 +128,19 @@ class [[nodiscard]] Yield {
 
 inline Yield yield() noexcept {
     return {};
+}
+
+// co_await wait_exit(thread): continues once `thread` has exited or is gone,
+// looking every `period` from the calling thread (spdk-rs's wait for a thread's
+// exit). WrongThread outside an spdk_thread.
+inline Task<Result<void>> wait_exit(
+    WeakThread thread, std::chrono::microseconds period = std::chrono::milliseconds(1)) {
+    while (!thread.expired()) {
+        if (Result<void> slept = co_await sleep(period); !slept) {
+            co_return slept;
+        }
+    }
+    co_return {};
 }
 
 }  // namespace spdkcpp

@@ -1,7 +1,16 @@
-// SPDK threads: ThreadRef (a non-owning handle) and Thread (the RAII owner).
+// SPDK threads: ThreadRef (a non-owning handle), WeakThread (a handle that may
+// outlive its thread) and Thread (the RAII owner).
 //
 // An spdk_thread is a lightweight scheduling context, not an OS thread: a reactor
 // (or a test driver) polls it. Work reaches a thread as messages, run in order.
+//
+// Lifetimes: once a thread has exited, whoever polls it destroys it. A ThreadRef is
+// a plain pointer, free to copy and to send through: use it while the thread is
+// known to live (its Thread owner is held, or it is the current thread). Sending
+// to an exited thread that is not yet destroyed gives Closed; after its
+// destruction a ThreadRef dangles, as a raw spdk_thread pointer would. A handle
+// that must outlive its thread is a WeakThread: it finds the thread by id at each
+// use and gives Closed once the thread has exited or is gone.
 #pragma once
 
 #include <cstdint>
@@ -90,6 +99,44 @@ class ThreadRef {
     spdk_thread *thread_ = nullptr;
 };
 
+// A handle that may outlive its thread: it keeps the thread's id and finds the
+// thread again at each use (SPDK's thread list, under its lock: a lookup per use,
+// for long-lived handles, not for a message per I/O). A thread that has exited or
+// is gone gives Closed. The thread is found and used on the caller's core: one
+// destroyed by another core in between is SPDK's own race, as for any sender.
+class WeakThread {
+  public:
+    WeakThread() noexcept = default;
+    explicit WeakThread(ThreadRef thread) noexcept : id_(thread ? thread.id() : 0) {}
+
+    // The thread, while it runs; Closed once it has exited or is gone.
+    [[nodiscard]] Result<ThreadRef> lock() const {
+        if (id_ == 0) {
+            return fail(ErrorKind::InvalidParameter, "an empty WeakThread");
+        }
+        spdk_thread *t = spdk_thread_get_by_id(id_);
+        if (t == nullptr || spdk_thread_is_exited(t)) {
+            return fail(ErrorKind::Closed, "thread " + std::to_string(id_) + " has exited");
+        }
+        return ThreadRef(t);
+    }
+    // Exited or gone (or empty).
+    [[nodiscard]] bool expired() const { return !lock(); }
+    [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+
+    template <typename F>
+    Result<void> send(F &&fn) const {
+        Result<ThreadRef> t = lock();
+        if (!t) {
+            return fail(t.error());
+        }
+        return t->send(std::forward<F>(fn));
+    }
+
+  private:
+    std::uint64_t id_ = 0;
+};
+
 // Owns an spdk_thread. Dropping the owner asks the thread to exit (through a
 // message, so it finishes what is queued first) and returns at once; whoever
 // polls the thread (a reactor, a test driver) destroys it once it has exited.
@@ -119,6 +166,8 @@ class Thread {
     }
 
     [[nodiscard]] ThreadRef ref() const noexcept { return ref_; }
+    // A handle that stays safe after the owner is dropped and the thread is gone.
+    [[nodiscard]] WeakThread weak() const noexcept { return WeakThread(ref_); }
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(ref_); }
     [[nodiscard]] std::string_view name() const noexcept { return ref_.name(); }
     [[nodiscard]] std::uint64_t id() const noexcept { return ref_.id(); }

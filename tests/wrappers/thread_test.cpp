@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "driver_fixture.hpp"
+#include "spdkcpp/scheduling.hpp"
 #include "spdkcpp/thread_driver.hpp"
 
 namespace spdkcpp {
@@ -80,6 +81,35 @@ TEST_F(ThreadTest, SendToExitedThreadIsClosed) {
     ASSERT_FALSE(sent);
     EXPECT_EQ(sent.error().kind(), ErrorKind::Closed);
     driver_->run_until_idle();  // destroys it
+}
+
+TEST_F(ThreadTest, AWeakThreadOutlivesItsThreadAndSaysClosed) {
+    WeakThread weak;
+    int ran = 0;
+    {
+        auto t = Thread::create("short-lived");
+        ASSERT_TRUE(t);
+        weak = t->weak();
+        ASSERT_TRUE(weak.lock());
+        EXPECT_EQ(*weak.lock(), t->ref());
+        ASSERT_TRUE(weak.send([&ran] { ++ran; }));
+        EXPECT_FALSE(weak.expired());
+    }  // the owner asks the thread to exit
+    bool waited = false;
+    ASSERT_TRUE(spawn(app_, [](WeakThread w, bool &done) -> Task<void> {
+        EXPECT_TRUE(co_await wait_exit(w, std::chrono::microseconds(100)));
+        done = true;
+    }(weak, waited)));
+    driver_->run_until_idle();
+    driver_->advance(std::chrono::milliseconds(1));
+    EXPECT_EQ(ran, 1);
+    EXPECT_TRUE(waited);
+    EXPECT_EQ(driver_->thread_count(), 2U);  // the thread is destroyed
+    // Its handle is safe: a clear Closed, not a use of freed memory.
+    EXPECT_TRUE(weak.expired());
+    EXPECT_EQ(weak.lock().error().kind(), ErrorKind::Closed);
+    EXPECT_EQ(weak.send([&ran] { ++ran; }).error().kind(), ErrorKind::Closed);
+    EXPECT_EQ(WeakThread().send([] {}).error().kind(), ErrorKind::InvalidParameter);
 }
 
 TEST_F(ThreadTest, SendToEmptyRefIsInvalid) {
