@@ -3,7 +3,7 @@
 //   int main(int argc, char **argv) {
 //       auto app = spdkcpp::App::from_args(argc, argv, "my_app");
 //       if (!app) return 1;
-//       return app->run(my_main());   // Task<Result<void>>, Task<int> or Task<void>
+//       return (*app)->run(my_main());   // Task<Result<void>>, Task<int> or Task<void>
 //   }
 #pragma once
 

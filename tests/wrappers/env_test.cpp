@@ -6,7 +6,10 @@
 
 #include <type_traits>
 
+#include "spdkcpp/app.hpp"
 #include "spdkcpp/dma_buf.hpp"
+#include "spdkcpp/task.hpp"
+#include "spdkcpp/thread_driver.hpp"
 
 namespace spdkcpp {
 namespace {
@@ -40,6 +43,29 @@ TEST(Env, OneAtATimeAndBackAfterItIsDropped) {
         EXPECT_TRUE(buf) << buf.error().message();
     }
 }
+
+#if SPDKCPP_TEST_EMBEDDED
+// Real SPDK sets its environment up once per process (DPDK's EAL does not start
+// twice), so an App after a driver is refused there; the runtime allows both orders.
+TEST(Env, AnAppAfterADriverAndADriverAfterAnAppBothRun) {
+    for (int round = 0; round < 2; ++round) {
+        {
+            auto driver = ThreadDriver::create();
+            ASSERT_TRUE(driver) << "round " << round << ": " << driver.error().message();
+        }
+        AppOptions options;
+        options.name = "spdkcpp_env_test";
+        options.mem_size_mb = 256;
+        options.no_huge = true;
+        options.disable_cpumask_locks = true;
+        options.no_rpc_server = true;
+        App app(std::move(options));
+        EXPECT_EQ(app.run([]() -> Task<int> { co_return 7; }()), 7) << "round " << round;
+    }
+    auto driver = ThreadDriver::create();
+    EXPECT_TRUE(driver) << driver.error().message();
+}
+#endif
 
 }  // namespace
 }  // namespace spdkcpp
