@@ -22,6 +22,7 @@
 #include "spdkcpp/bdev.hpp"
 #include "spdkcpp/detail/bdev_glue.hpp"
 #include "spdkcpp/error.hpp"
+#include "spdkcpp/io_device.hpp"
 
 namespace spdkcpp {
 
@@ -188,40 +189,9 @@ class TypedBdev {
     template <typename F>
     requires std::is_invocable_v<F &, typename Ops::Channel &>
     [[nodiscard]] auto for_each_channel(F fn) const {
-        using Channel = typename Ops::Channel;
-        struct Awaiter {
-            void *device;
-            F fn;
-            std::coroutine_handle<> handle;
-            int status = 0;
-
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<> h) noexcept {
-                handle = h;
-                spdk_for_each_channel(device, &visit, this, &done);
-            }
-            Result<void> await_resume() const { return check(status, "for_each_channel"); }
-
-            static void visit(spdk_io_channel_iter *i) {
-                auto *self = static_cast<Awaiter *>(spdk_io_channel_iter_get_ctx(i));
-                spdk_io_channel *ch = spdk_io_channel_iter_get_channel(i);
-                auto &channel = *std::launder(static_cast<Channel *>(spdk_io_channel_get_ctx(ch)));
-                int rc = 0;
-                if constexpr (std::is_void_v<std::invoke_result_t<F &, Channel &>>) {
-                    self->fn(channel);
-                } else {
-                    rc = static_cast<int>(self->fn(channel));
-                }
-                spdk_for_each_channel_continue(i, rc);
-            }
-            static void done(spdk_io_channel_iter *i, int status) {
-                auto *self = static_cast<Awaiter *>(spdk_io_channel_iter_get_ctx(i));
-                self->status = status;
-                self->handle.resume();
-            }
-        };
         // The bdev's context is its state, which is also its io_device.
-        return Awaiter{bdev_.raw()->ctxt, std::move(fn), {}};
+        return detail::ForEachChannel<typename Ops::Channel, F>{
+            bdev_.raw()->ctxt, std::move(fn), {}};
     }
 
   private:

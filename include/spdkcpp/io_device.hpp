@@ -61,6 +61,41 @@ struct TypedRegistration final : IoDeviceRegistration {
     }
 };
 
+// The awaiter of for_each_channel: visits each channel of `device`, whose
+// contexts are Ctx objects, on its own thread.
+template <typename Ctx, typename F>
+struct ForEachChannel {
+    void *device;
+    F fn;
+    std::coroutine_handle<> handle;
+    int status = 0;
+
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+        handle = h;
+        spdk_for_each_channel(device, &visit, this, &done);
+    }
+    Result<void> await_resume() const { return check(status, "for_each_channel"); }
+
+    static void visit(spdk_io_channel_iter *i) {
+        auto *self = static_cast<ForEachChannel *>(spdk_io_channel_iter_get_ctx(i));
+        spdk_io_channel *ch = spdk_io_channel_iter_get_channel(i);
+        auto &ctx = *std::launder(static_cast<Ctx *>(spdk_io_channel_get_ctx(ch)));
+        int rc = 0;
+        if constexpr (std::is_void_v<std::invoke_result_t<F &, Ctx &>>) {
+            self->fn(ctx);
+        } else {
+            rc = static_cast<int>(self->fn(ctx));
+        }
+        spdk_for_each_channel_continue(i, rc);
+    }
+    static void done(spdk_io_channel_iter *i, int rc) {
+        auto *self = static_cast<ForEachChannel *>(spdk_io_channel_iter_get_ctx(i));
+        self->status = rc;
+        self->handle.resume();
+    }
+};
+
 }  // namespace detail
 
 template <typename Ctx>
@@ -129,38 +164,7 @@ class IoDevice {
     template <typename F>
     requires std::is_invocable_v<F &, Ctx &>
     auto for_each_channel(F fn) const {
-        struct Awaiter {
-            void *device;
-            F fn;
-            std::coroutine_handle<> handle;
-            int status = 0;
-
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<> h) noexcept {
-                handle = h;
-                spdk_for_each_channel(device, &visit, this, &done);
-            }
-            Result<void> await_resume() const { return check(status, "for_each_channel"); }
-
-            static void visit(spdk_io_channel_iter *i) {
-                auto *self = static_cast<Awaiter *>(spdk_io_channel_iter_get_ctx(i));
-                spdk_io_channel *ch = spdk_io_channel_iter_get_channel(i);
-                auto &ctx = *std::launder(static_cast<Ctx *>(spdk_io_channel_get_ctx(ch)));
-                int rc = 0;
-                if constexpr (std::is_void_v<std::invoke_result_t<F &, Ctx &>>) {
-                    self->fn(ctx);
-                } else {
-                    rc = static_cast<int>(self->fn(ctx));
-                }
-                spdk_for_each_channel_continue(i, rc);
-            }
-            static void done(spdk_io_channel_iter *i, int status) {
-                auto *self = static_cast<Awaiter *>(spdk_io_channel_iter_get_ctx(i));
-                self->status = status;
-                self->handle.resume();
-            }
-        };
-        return Awaiter{reg_, std::move(fn), {}};
+        return detail::ForEachChannel<Ctx, F>{reg_, std::move(fn), {}};
     }
 
     // Unregisters now (the owner becomes empty). SPDK finishes the unregistration

@@ -9,8 +9,8 @@
 #include <string>
 #include <utility>
 
-#include "../wrappers/bdev_fixture.hpp"
 #include "error.hpp"
+#include "module_fixture.hpp"
 #include "spdk/bdev.h"
 #include "spdk/json.h"
 #include "spdkcpp/bdev_desc.hpp"
@@ -43,31 +43,8 @@ std::optional<ErrorKind> outcome(const Result<void> &r) {
     return r ? std::nullopt : std::optional<ErrorKind>(r.error().kind());
 }
 
-class ErrorBdevTest : public testing::BdevFixture {
+class ErrorBdevTest : public testing::ModuleFixture {
   protected:
-    Result<void> apply(std::string entries) {
-        return run([](std::string e) -> Task<Result<void>> {
-            std::string json = R"({"subsystems":[{"subsystem":"bdev","config":[)" + e + "]}]}";
-            co_return co_await load_config(json);
-        }(std::move(entries)));
-    }
-    bool exists(const std::string &name) {
-        return driver_->on(app_, [&] { return spdk_bdev_get_by_name(name.c_str()) != nullptr; });
-    }
-    std::string saved_config() {
-        return driver_->on(app_, [] {
-            std::string out;
-            spdk_json_write_ctx *w = spdk_json_write_begin(
-                [](void *ctx, const void *data, size_t size) {
-                    static_cast<std::string *>(ctx)->append(static_cast<const char *>(data), size);
-                    return 0;
-                },
-                &out, 0);
-            spdk_bdev_subsystem_config_json(w);
-            spdk_json_write_end(w);
-            return out;
-        });
-    }
     // One I/O on EE_Malloc0 at block 0 from the app thread.
     std::optional<ErrorKind> read_top() {
         return run([]() -> Task<std::optional<ErrorKind>> {

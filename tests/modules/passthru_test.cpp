@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "../wrappers/bdev_fixture.hpp"
+#include "module_fixture.hpp"
 #include "passthru.hpp"
 #include "spdk/bdev.h"
 #include "spdk/json.h"
@@ -20,18 +20,7 @@ namespace {
 
 using passthru::PassthruOps;
 
-class PassthruTest : public testing::BdevFixture {
-  protected:
-    Result<void> apply(std::string entries) {
-        return run([](std::string e) -> Task<Result<void>> {
-            std::string json = R"({"subsystems":[{"subsystem":"bdev","config":[)" + e + "]}]}";
-            co_return co_await load_config(json);
-        }(std::move(entries)));
-    }
-    bool exists(const std::string &name) {
-        return driver_->on(app_, [&] { return spdk_bdev_get_by_name(name.c_str()) != nullptr; });
-    }
-};
+using PassthruTest = testing::ModuleFixture;
 
 constexpr const char *kCreate =
     R"({"method":"bdev_passthru_create","params":{"base_bdev_name":"Malloc0","name":"PT0"}})";
@@ -134,22 +123,10 @@ TEST_F(PassthruTest, BadRequestsAreRefusedAndChangeNothing) {
 
 TEST_F(PassthruTest, ItsConfigurationReplaysToTheSameStack) {
     ASSERT_TRUE(apply(kCreate));
-    std::string saved = driver_->on(app_, [] {
-        std::string out;
-        spdk_json_write_ctx *w = spdk_json_write_begin(
-            [](void *ctx, const void *data, size_t size) {
-                static_cast<std::string *>(ctx)->append(static_cast<const char *>(data), size);
-                return 0;
-            },
-            &out, 0);
-        spdk_bdev_subsystem_config_json(w);
-        spdk_json_write_end(w);
-        return out;
-    });
+    const std::string saved = saved_config();
     EXPECT_NE(saved.find(R"("method":"bdev_passthru_create")"), std::string::npos) << saved;
     EXPECT_NE(saved.find(R"("base_bdev_name":"Malloc0")"), std::string::npos) << saved;
-    const std::string uuid =
-        driver_->on(app_, [] { return (*Bdev::lookup("PT0")).uuid(); });
+    const std::string uuid = driver_->on(app_, [] { return (*Bdev::lookup("PT0")).uuid(); });
     EXPECT_NE(saved.find(uuid), std::string::npos) << saved;
 }
 
