@@ -12,6 +12,7 @@
 #include "bdev_test_util.hpp"
 #include "spdk/bdev.h"
 #include "spdk/bdev_module.h"
+#include "spdk/init.h"
 #include "spdk/thread.h"
 
 namespace {
@@ -84,6 +85,12 @@ spdk_bdev_module g_testdev_if = {
 void testdev_examine(spdk_bdev *bdev) {
     g_state.examined.emplace_back(spdk_bdev_get_name(bdev));
     spdk_bdev_module_examine_done(&g_testdev_if);
+}
+
+// An examine_disk that finishes when the test calls spdk_bdev_module_examine_done.
+int g_disks_examining = 0;
+void testdev_examine_disk_later(spdk_bdev * /*bdev*/) {
+    ++g_disks_examining;
 }
 
 void testdev_do(spdk_bdev_io *io) {
@@ -567,6 +574,42 @@ TEST_F(BdevModuleTest, TheWritesOfAnEmulatedWriteZeroesAreCounted) {
     EXPECT_EQ(stat.bytes_written, 600U * 4096);
     EXPECT_EQ(stat.num_unmap_ops, 0U);
     close(o);
+}
+
+// The bdev_wait_for_examine method (the last entry of a saved bdev config) answers
+// once no module examines a bdev any more.
+TEST_F(BdevModuleTest, WaitForExamineAnswersWhenExaminationIsDone) {
+    g_testdev_if.examine_disk = testdev_examine_disk_later;
+    g_disks_examining = 0;
+    TestDev *late = make_testdev("TestLate", 16, 512);
+    ASSERT_NE(late, nullptr);
+    poll_all();
+    EXPECT_EQ(g_disks_examining, 1);
+    std::string config =
+        R"({"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_wait_for_examine"}]}]})";
+    std::pair<int, bool> result{1, false};
+    spdk_subsystem_load_config(
+        config.data(), static_cast<ssize_t>(config.size()),
+        [](int rc, void *arg) {
+            auto *r = static_cast<std::pair<int, bool> *>(arg);
+            r->first = rc;
+            r->second = true;
+        },
+        &result, true);
+    poll_all();
+    EXPECT_FALSE(result.second) << "answered while a module still examines";
+    spdk_bdev_module_examine_done(&g_testdev_if);
+    poll_until([&] { return result.second; });
+    EXPECT_TRUE(result.second);
+    EXPECT_EQ(result.first, 0);
+    g_testdev_if.examine_disk = nullptr;
+
+    // As SPDK's, it takes no params, not even an empty object.
+    EXPECT_NE(load_config(R"({"subsystems":[{"subsystem":"bdev","config":[)"
+                          R"({"method":"bdev_wait_for_examine","params":{}}]}]})"),
+              0);
+    spdk_bdev_unregister(&late->bdev, nullptr, nullptr);
+    poll_all();
 }
 
 TEST_F(BdevModuleTest, RequestsTheModuleLacksFail) {

@@ -606,6 +606,8 @@ void spdk_bdev_subsystem_config_json(struct spdk_json_write_ctx *w) {
     spdk_json_write_named_uint32(w, "bdev_io_pool_size", m.opts.bdev_io_pool_size);
     spdk_json_write_named_uint32(w, "bdev_io_cache_size", m.opts.bdev_io_cache_size);
     spdk_json_write_named_bool(w, "bdev_auto_examine", m.opts.bdev_auto_examine);
+    spdk_json_write_named_uint32(w, "iobuf_small_cache_size", m.opts.iobuf_small_cache_size);
+    spdk_json_write_named_uint32(w, "iobuf_large_cache_size", m.opts.iobuf_large_cache_size);
     spdk_json_write_object_end(w);
     spdk_json_write_object_end(w);
 
@@ -624,6 +626,11 @@ void spdk_bdev_subsystem_config_json(struct spdk_json_write_ctx *w) {
             }
         }
     }
+    // Last, as in SPDK: a replayed config waits here for the bdevs that modules
+    // create while examining the ones above.
+    spdk_json_write_object_begin(w);
+    spdk_json_write_named_string(w, "method", "bdev_wait_for_examine");
+    spdk_json_write_object_end(w);
     spdk_json_write_array_end(w);
 }
 
