@@ -12,6 +12,7 @@
 #include "bdev_test_util.hpp"
 #include "spdk/bdev.h"
 #include "spdk/bdev_module.h"
+#include "spdk/init.h"
 #include "spdk/thread.h"
 
 namespace {
@@ -46,7 +47,13 @@ struct TestModuleState {
     std::vector<std::string> examined;
     int submissions[SPDK_BDEV_NUM_IO_TYPES] = {};
     bool nomem_next = false;
+    // The module keeps its I/O until the test completes them (complete_held).
+    bool hold = false;
+    // The module supports no write (and so, no write zeroes either).
+    bool no_write = false;
     bool misaligned_ctx = false;
+    // The module channel of the last thread that made one.
+    struct TestChannel *channel = nullptr;
     TestDev *async_destructed = nullptr;
     char io_device;
 };
@@ -80,6 +87,12 @@ void testdev_examine(spdk_bdev *bdev) {
     spdk_bdev_module_examine_done(&g_testdev_if);
 }
 
+// An examine_disk that finishes when the test calls spdk_bdev_module_examine_done.
+int g_disks_examining = 0;
+void testdev_examine_disk_later(spdk_bdev * /*bdev*/) {
+    ++g_disks_examining;
+}
+
 void testdev_do(spdk_bdev_io *io) {
     auto *dev = static_cast<TestDev *>(io->bdev->ctxt);
     const uint64_t offset = io->u.bdev.offset_blocks * io->bdev->blocklen;
@@ -101,7 +114,7 @@ void testdev_do(spdk_bdev_io *io) {
 int testdev_poll(void *arg) {
     auto *ch = static_cast<TestChannel *>(arg);
     int n = 0;
-    while (!TAILQ_EMPTY(&ch->pending)) {
+    while (!g_state.hold && !TAILQ_EMPTY(&ch->pending)) {
         TestIoCtx *ctx = TAILQ_FIRST(&ch->pending);
         TAILQ_REMOVE(&ch->pending, ctx, link);
         spdk_bdev_io *io = spdk_bdev_io_from_ctx(ctx);
@@ -155,8 +168,27 @@ void testdev_submit(spdk_io_channel *ch, spdk_bdev_io *io) {
 }
 
 bool testdev_supported(void * /*ctx*/, spdk_bdev_io_type type) {
-    return type == SPDK_BDEV_IO_TYPE_READ || type == SPDK_BDEV_IO_TYPE_WRITE ||
+    return type == SPDK_BDEV_IO_TYPE_READ ||
+           (type == SPDK_BDEV_IO_TYPE_WRITE && !g_state.no_write) ||
            type == SPDK_BDEV_IO_TYPE_RESET;
+}
+
+// Completes up to n of the I/O the module holds, oldest first, as the module's
+// poller would; returns how many.
+int complete_held(int n) {
+    TestChannel *ch = g_state.channel;
+    int done = 0;
+    while (done < n && !TAILQ_EMPTY(&ch->pending)) {
+        TestIoCtx *ctx = TAILQ_FIRST(&ch->pending);
+        TAILQ_REMOVE(&ch->pending, ctx, link);
+        spdk_bdev_io *io = spdk_bdev_io_from_ctx(ctx);
+        if (io->type == SPDK_BDEV_IO_TYPE_READ || io->type == SPDK_BDEV_IO_TYPE_WRITE) {
+            testdev_do(io);
+        }
+        spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_SUCCESS);
+        ++done;
+    }
+    return done;
 }
 
 spdk_io_channel *testdev_get_channel(void * /*ctx*/) {
@@ -192,6 +224,7 @@ const spdk_bdev_fn_table g_testdev_fn = {
 int testdev_channel_create(void * /*device*/, void *ctx_buf) {
     auto *ch = static_cast<TestChannel *>(ctx_buf);
     TAILQ_INIT(&ch->pending);
+    g_state.channel = ch;
     ch->poller = spdk_poller_register(testdev_poll, ch, 0);
     return ch->poller != nullptr ? 0 : -ENOMEM;
 }
@@ -249,6 +282,8 @@ class BdevModuleTest : public BdevFixture {
         g_state.examined.clear();
         std::memset(g_state.submissions, 0, sizeof(g_state.submissions));
         g_state.nomem_next = false;
+        g_state.hold = false;
+        g_state.no_write = false;
         g_state.misaligned_ctx = false;
         BdevFixture::SetUp();
         EXPECT_EQ(g_state.inits, inits + 1) << "module_init runs when the bdev layer starts";
@@ -350,18 +385,114 @@ TEST_F(BdevModuleTest, WriteZeroesIsEmulatedWithWritesOfZeroes) {
     close(o);
 }
 
-TEST_F(BdevModuleTest, NomemFromTheModuleIsRetriedByTheBdevLayer) {
+// As SPDK: a NOMEM I/O with nothing else in the module is retried by a 10 ms poller,
+// not at once.
+TEST_F(BdevModuleTest, NomemWithNothingElseInFlightIsRetriedAfterTenMilliseconds) {
     Open o = open_rw();
+    ASSERT_EQ(spdk_get_thread(), app_);
     DmaBuffer out(4096);
     out.fill(22);
+    // The app thread's clock is driven by hand from here on.
+    const uint64_t t0 = spdk_get_ticks();
+    const uint64_t ms = spdk_get_ticks_hz() / 1000;
+    spdk_thread_poll(app_, 0, t0);
     g_state.nomem_next = true;
     IoResult r;
     ASSERT_EQ(spdk_bdev_write_blocks(o.desc, o.ch, out.data(), 0, 1, io_done, &r), 0);
-    poll_all();
-    EXPECT_EQ(r.completions, 1);
-    EXPECT_TRUE(r.success);
+    for (int i = 0; i < 10; ++i) {
+        spdk_thread_poll(app_, 0, t0 + 9 * ms);
+    }
+    EXPECT_EQ(r.completions, 0);
+    EXPECT_EQ(g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE], 1)
+        << "not submitted again before 10 ms";
+    for (int i = 0; i < 10; ++i) {
+        spdk_thread_poll(app_, 0, t0 + 11 * ms);
+    }
     EXPECT_EQ(g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE], 2);
+    ASSERT_EQ(r.completions, 1);
+    EXPECT_TRUE(r.success);
     EXPECT_EQ(std::memcmp(dev_->data.data(), out.data(), 4096), 0);
+    close(o);
+}
+
+// Completion callback that notes how many writes the module had seen by then.
+struct WriteSeen {
+    std::vector<int> *seen;
+    int completions = 0;
+    bool success = true;
+};
+
+void note_writes_seen(spdk_bdev_io *io, bool success, void *cb_arg) {
+    auto *w = static_cast<WriteSeen *>(cb_arg);
+    w->seen->push_back(g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE]);
+    w->completions++;
+    w->success = w->success && success;
+    spdk_bdev_free_io(io);
+}
+
+class BdevModuleNomemTest : public BdevModuleTest {
+  public:
+    using BdevModuleTest::poll_all;
+};
+
+// With in_flight writes held by the module, the next write gets NOMEM and one more
+// is queued behind it; returns after how many completions both reached the module
+// again, and checks they did so before the callback of the I/O whose completion let
+// them go.
+int completions_until_nomem_retry(BdevModuleNomemTest &t, spdk_bdev_desc *desc, spdk_io_channel *ch,
+                                  int in_flight) {
+    g_state.hold = true;
+    DmaBuffer buf(4096);
+    buf.fill(7);
+    std::vector<int> seen;
+    std::vector<WriteSeen> results(static_cast<size_t>(in_flight) + 2, WriteSeen{&seen});
+    for (int i = 0; i < in_flight; ++i) {
+        EXPECT_EQ(spdk_bdev_write_blocks(desc, ch, buf.data(), static_cast<uint64_t>(i), 1,
+                                         note_writes_seen, &results[static_cast<size_t>(i)]),
+                  0);
+    }
+    t.poll_all();
+    EXPECT_EQ(g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE], in_flight);
+    g_state.nomem_next = true;
+    EXPECT_EQ(spdk_bdev_write_blocks(desc, ch, buf.data(), 100, 1, note_writes_seen,
+                                     &results[static_cast<size_t>(in_flight)]),
+              0);
+    EXPECT_EQ(spdk_bdev_write_blocks(desc, ch, buf.data(), 101, 1, note_writes_seen,
+                                     &results[static_cast<size_t>(in_flight) + 1]),
+              0);
+    t.poll_all();
+    EXPECT_EQ(g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE], in_flight + 1)
+        << "the write behind the NOMEM one waits in the queue";
+    int completed = 0;
+    while (g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE] == in_flight + 1 && completed < in_flight) {
+        completed += complete_held(1);
+        t.poll_all();
+    }
+    EXPECT_EQ(g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE], in_flight + 3);
+    if (!seen.empty()) {
+        EXPECT_EQ(seen.back(), in_flight + 3)
+            << "the queue went on before the callback of the completion that let it";
+    }
+    g_state.hold = false;
+    t.poll_all();
+    for (const WriteSeen &r : results) {
+        EXPECT_EQ(r.completions, 1);
+        EXPECT_TRUE(r.success);
+    }
+    return completed;
+}
+
+TEST_F(BdevModuleNomemTest, NomemWaitsForHalfOfAShortQueueToComplete) {
+    Open o = open_rw();
+    // 10 in the module: threshold max(10 / 2, 10 - 8) = 5.
+    EXPECT_EQ(completions_until_nomem_retry(*this, o.desc, o.ch, 10), 5);
+    close(o);
+}
+
+TEST_F(BdevModuleNomemTest, NomemWaitsForEightCompletionsOfALongQueue) {
+    Open o = open_rw();
+    // 20 in the module: threshold max(20 / 2, 20 - 8) = 12.
+    EXPECT_EQ(completions_until_nomem_retry(*this, o.desc, o.ch, 20), 8);
     close(o);
 }
 
@@ -410,6 +541,75 @@ TEST_F(BdevModuleTest, MisalignedBuffersAreBouncedAndKeepTheirData) {
         << "the read data reached the caller's buffer";
     EXPECT_TRUE(in.all(0, 0, 512)) << "nothing written before the caller's buffer";
     close(o);
+}
+
+// As SPDK: write zeroes is supported wherever write is (the bdev layer emulates it),
+// in pieces of the 1 MiB zero buffer.
+TEST_F(BdevModuleTest, WriteZeroesIsSupportedWhereWriteIs) {
+    spdk_bdev *bdev = &dev_->bdev;
+    EXPECT_TRUE(spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_WRITE_ZEROES));
+    EXPECT_EQ(bdev->max_write_zeroes, 256U) << "1 MiB of 4 KiB blocks";
+    g_state.no_write = true;
+    EXPECT_FALSE(spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_WRITE_ZEROES));
+    EXPECT_FALSE(spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_UNMAP));
+    Open o = open_rw();
+    IoResult r;
+    EXPECT_EQ(spdk_bdev_write_zeroes_blocks(o.desc, o.ch, 0, 1, io_done, &r), -ENOTSUP);
+    close(o);
+}
+
+// As SPDK: the writes that carry out an emulated write zeroes are counted as writes.
+TEST_F(BdevModuleTest, TheWritesOfAnEmulatedWriteZeroesAreCounted) {
+    Open o = open_rw();
+    IoResult r;
+    // 600 blocks: writes of 256, 256 and 88 blocks.
+    ASSERT_EQ(spdk_bdev_write_zeroes_blocks(o.desc, o.ch, 10, 600, io_done, &r), 0);
+    poll_all();
+    ASSERT_EQ(r.completions, 1);
+    EXPECT_TRUE(r.success);
+    EXPECT_EQ(g_state.submissions[SPDK_BDEV_IO_TYPE_WRITE], 3);
+    spdk_bdev_io_stat stat{};
+    spdk_bdev_get_io_stat(&dev_->bdev, o.ch, &stat, SPDK_BDEV_RESET_STAT_NONE);
+    EXPECT_EQ(stat.num_write_ops, 3U);
+    EXPECT_EQ(stat.bytes_written, 600U * 4096);
+    EXPECT_EQ(stat.num_unmap_ops, 0U);
+    close(o);
+}
+
+// The bdev_wait_for_examine method (the last entry of a saved bdev config) answers
+// once no module examines a bdev any more.
+TEST_F(BdevModuleTest, WaitForExamineAnswersWhenExaminationIsDone) {
+    g_testdev_if.examine_disk = testdev_examine_disk_later;
+    g_disks_examining = 0;
+    TestDev *late = make_testdev("TestLate", 16, 512);
+    ASSERT_NE(late, nullptr);
+    poll_all();
+    EXPECT_EQ(g_disks_examining, 1);
+    std::string config =
+        R"({"subsystems":[{"subsystem":"bdev","config":[{"method":"bdev_wait_for_examine"}]}]})";
+    std::pair<int, bool> result{1, false};
+    spdk_subsystem_load_config(
+        config.data(), static_cast<ssize_t>(config.size()),
+        [](int rc, void *arg) {
+            auto *r = static_cast<std::pair<int, bool> *>(arg);
+            r->first = rc;
+            r->second = true;
+        },
+        &result, true);
+    poll_all();
+    EXPECT_FALSE(result.second) << "answered while a module still examines";
+    spdk_bdev_module_examine_done(&g_testdev_if);
+    poll_until([&] { return result.second; });
+    EXPECT_TRUE(result.second);
+    EXPECT_EQ(result.first, 0);
+    g_testdev_if.examine_disk = nullptr;
+
+    // As SPDK's, it takes no params, not even an empty object.
+    EXPECT_NE(load_config(R"({"subsystems":[{"subsystem":"bdev","config":[)"
+                          R"({"method":"bdev_wait_for_examine","params":{}}]}]})"),
+              0);
+    spdk_bdev_unregister(&late->bdev, nullptr, nullptr);
+    poll_all();
 }
 
 TEST_F(BdevModuleTest, RequestsTheModuleLacksFail) {

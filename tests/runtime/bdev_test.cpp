@@ -1091,13 +1091,21 @@ TEST_F(BdevTest, SavedConfigRecreatesTheBdevs) {
         if (entry["method"] == "bdev_malloc_create" || entry["method"] == "bdev_null_create") {
             created.push_back(entry["params"]["name"].get<std::string>());
         }
-        if (entry["params"].contains("name") && entry["params"]["name"] == "Malloc4k") {
+        if (entry.contains("params") && entry["params"].contains("name") &&
+            entry["params"]["name"] == "Malloc4k") {
             EXPECT_EQ(entry["params"]["uuid"], "0a1b2c3d-4e5f-4a6b-8c7d-8e9f00112233");
             EXPECT_EQ(entry["params"]["block_size"], 4096);
             EXPECT_EQ(entry["params"]["num_blocks"], 64);
         }
     }
     EXPECT_EQ(created, (std::vector<std::string>{"Malloc0", "Malloc4k", "Null0"}));
+    // As SPDK's: the options first (with the iobuf cache sizes), and last a wait for
+    // the bdevs that examination creates, without params.
+    ASSERT_GE(config.size(), 2U);
+    EXPECT_EQ(config.front()["method"], "bdev_set_options");
+    EXPECT_TRUE(config.front()["params"].contains("iobuf_small_cache_size"));
+    EXPECT_TRUE(config.front()["params"].contains("iobuf_large_cache_size"));
+    EXPECT_EQ(config.back(), nlohmann::json({{"method", "bdev_wait_for_examine"}}));
 
     // Deleting everything and applying the saved entries gives the same bdevs.
     for (const char *name : {"Malloc0", "Malloc4k", "Null0"}) {

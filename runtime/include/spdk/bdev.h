@@ -23,6 +23,7 @@
 #include "spdk/dif.h"
 #include "spdk/dma.h"
 #include "spdk/json.h"
+#include "spdk/nvme_spec.h"
 #include "spdk/queue.h"
 #include "spdk/stdinc.h"
 

@@ -298,8 +298,7 @@ struct spdk_bdev_io_internal_fields {
     int8_t status;
     uint8_t in_submit_request;
     uint8_t has_buf;
-    uint8_t emulated_write_zeroes;
-    uint8_t reserved[4];
+    uint8_t reserved[5];
     STAILQ_ENTRY(spdk_bdev_io) buf_link;
     STAILQ_ENTRY(spdk_bdev_io) link;
     union {
@@ -334,7 +333,10 @@ struct spdk_bdev_io_internal_fields {
         uint64_t current_offset_blocks;
         uint64_t orig_offset_blocks;
         uint64_t orig_num_blocks;
+        uint32_t outstanding;
     } split;
+    /* Where the bdev layer waits for a free spdk_bdev_io on the I/O's behalf. */
+    struct spdk_bdev_io_wait_entry waitq_entry;
 };
 
 struct spdk_bdev_io {

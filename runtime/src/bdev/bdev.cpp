@@ -252,20 +252,7 @@ void finish_removal(spdk_bdev *bdev) {
 
 // Fails I/O parked on this channel's thread for the bdev being unregistered.
 void abort_parked_io(spdk_io_channel_iter *i) {
-    auto *bdev = static_cast<spdk_bdev *>(spdk_io_channel_iter_get_ctx(i));
-    spdk_bdev_channel *ch = bdev_channel(spdk_io_channel_iter_get_channel(i));
-    MgmtChannel *mgmt = ch->mgmt;
-    STAILQ_HEAD(, spdk_bdev_io) keep = STAILQ_HEAD_INITIALIZER(keep);
-    while (!STAILQ_EMPTY(&mgmt->nomem_retry)) {
-        spdk_bdev_io *io = STAILQ_FIRST(&mgmt->nomem_retry);
-        STAILQ_REMOVE_HEAD(&mgmt->nomem_retry, internal.link);
-        if (io->bdev == bdev) {
-            spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_ABORTED);
-        } else {
-            STAILQ_INSERT_TAIL(&keep, io, internal.link);
-        }
-    }
-    STAILQ_CONCAT(&mgmt->nomem_retry, &keep);
+    abort_nomem_io(bdev_channel(spdk_io_channel_iter_get_channel(i)));
     spdk_for_each_channel_continue(i, 0);
 }
 
@@ -564,8 +551,8 @@ void spdk_bdev_initialize(spdk_bdev_init_cb cb_fn, void *cb_arg) {
         init_complete(-ENOMEM);
         return;
     }
-    m.zero_buffer =
-        spdk_zmalloc(kZeroBufferSize, 4096, nullptr, SPDK_ENV_NUMA_ID_ANY, SPDK_MALLOC_DMA);
+    m.zero_buffer = spdk_zmalloc(kZeroBufferSize, kZeroBufferSize, nullptr, SPDK_ENV_NUMA_ID_ANY,
+                                 SPDK_MALLOC_DMA);
     if (m.zero_buffer == nullptr) {
         SPDK_ERRLOG("cannot allocate the zero buffer\n");
         pool_destroy();
@@ -619,6 +606,8 @@ void spdk_bdev_subsystem_config_json(struct spdk_json_write_ctx *w) {
     spdk_json_write_named_uint32(w, "bdev_io_pool_size", m.opts.bdev_io_pool_size);
     spdk_json_write_named_uint32(w, "bdev_io_cache_size", m.opts.bdev_io_cache_size);
     spdk_json_write_named_bool(w, "bdev_auto_examine", m.opts.bdev_auto_examine);
+    spdk_json_write_named_uint32(w, "iobuf_small_cache_size", m.opts.iobuf_small_cache_size);
+    spdk_json_write_named_uint32(w, "iobuf_large_cache_size", m.opts.iobuf_large_cache_size);
     spdk_json_write_object_end(w);
     spdk_json_write_object_end(w);
 
@@ -637,6 +626,11 @@ void spdk_bdev_subsystem_config_json(struct spdk_json_write_ctx *w) {
             }
         }
     }
+    // Last, as in SPDK: a replayed config waits here for the bdevs that modules
+    // create while examining the ones above.
+    spdk_json_write_object_begin(w);
+    spdk_json_write_named_string(w, "method", "bdev_wait_for_examine");
+    spdk_json_write_object_end(w);
     spdk_json_write_array_end(w);
 }
 
@@ -767,6 +761,10 @@ int spdk_bdev_register(struct spdk_bdev *bdev) {
     }
     if (bdev->phys_blocklen == 0) {
         bdev->phys_blocklen = spdk_bdev_get_data_block_size(bdev);
+    }
+    if (!bdev->fn_table->io_type_supported(bdev->ctxt, SPDK_BDEV_IO_TYPE_WRITE_ZEROES)) {
+        // Emulated with writes of the zero buffer, as SPDK does.
+        bdev->max_write_zeroes = emulated_max_write_zeroes(bdev);
     }
     bdev->internal.status = SPDK_BDEV_STATUS_READY;
     bdev->internal.claim_type = SPDK_BDEV_CLAIM_NONE;
@@ -1103,7 +1101,12 @@ int32_t spdk_bdev_get_numa_id(struct spdk_bdev *bdev) {
 }
 
 bool spdk_bdev_io_type_supported(struct spdk_bdev *bdev, enum spdk_bdev_io_type io_type) {
-    return bdev->fn_table->io_type_supported(bdev->ctxt, io_type);
+    if (bdev->fn_table->io_type_supported(bdev->ctxt, io_type)) {
+        return true;
+    }
+    // The bdev layer emulates write zeroes with writes.
+    return io_type == SPDK_BDEV_IO_TYPE_WRITE_ZEROES &&
+           bdev->fn_table->io_type_supported(bdev->ctxt, SPDK_BDEV_IO_TYPE_WRITE);
 }
 
 static const char *const kIoTypeNames[SPDK_BDEV_NUM_IO_TYPES] = {

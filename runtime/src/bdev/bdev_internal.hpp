@@ -42,6 +42,27 @@ struct spdk_bdev_desc {
 
 namespace spdk_embedded::bdev {
 
+struct MgmtChannel;
+
+// What the bdev channels of one thread that share a module channel share, as SPDK's
+// spdk_bdev_shared_resource: the count of I/O the module holds and the queue of I/O
+// it completed with NOMEM. A NOMEM I/O goes back to the head of nomem_io and is
+// submitted again once io_outstanding drops to nomem_threshold (checked as other
+// I/O complete), or by nomem_poller (every kNomemPollerPeriodUs) when no I/O is
+// left in the module to complete. While nomem_io is not empty, new I/O queue
+// behind it.
+struct SharedResource {
+    MgmtChannel *mgmt;
+    spdk_io_channel *module_ch;
+    uint64_t io_outstanding;
+    uint64_t nomem_threshold;
+    STAILQ_HEAD(, spdk_bdev_io) nomem_io;
+    spdk_poller *nomem_poller;
+    bool nomem_abort_in_progress;
+    uint32_t ref;
+    TAILQ_ENTRY(SharedResource) link;
+};
+
 // Per-thread state (the context of the manager's io_device channels).
 struct MgmtChannel {
     spdk_thread *thread;
@@ -50,10 +71,10 @@ struct MgmtChannel {
     uint32_t cache_count;
     uint32_t cache_size;
     TAILQ_HEAD(, spdk_bdev_io_wait_entry) io_wait_queue;
-    // Completions made inside submit_request (or resubmissions), run by drain().
+    // Completions made inside submit_request, run by drain().
     STAILQ_HEAD(, spdk_bdev_io) deferred;
-    // I/O the module completed with NOMEM, submitted again by drain().
-    STAILQ_HEAD(, spdk_bdev_io) nomem_retry;
+    // The shared resources (SharedResource) of this thread's bdev channels.
+    TAILQ_HEAD(, SharedResource) shared_resources;
     // A drain message is on its way to this thread.
     bool drain_pending;
     // Runs drain() when the thread's message queue was full; paused otherwise.
@@ -75,6 +96,8 @@ struct spdk_bdev_channel {
     spdk_io_channel *module_ch;
     spdk_io_channel *mgmt_io_ch;
     spdk_embedded::bdev::MgmtChannel *mgmt;
+    spdk_embedded::bdev::SharedResource *shared;
+    // I/O of this channel in the module (SPDK's bdev_ch->io_outstanding).
     uint64_t io_outstanding;
     spdk_bdev_io_stat stat;
 };
@@ -134,7 +157,17 @@ inline spdk_bdev_channel *bdev_channel(spdk_io_channel *ch) {
     return static_cast<spdk_bdev_channel *>(spdk_io_channel_get_ctx(ch));
 }
 
-constexpr size_t kZeroBufferSize = 64 * 1024;
+// SPDK's ZERO_BUFFER_SIZE: the zero buffer a write zeroes is emulated with (also its
+// alignment), which bounds max_write_zeroes of bdevs that lack write zeroes.
+constexpr size_t kZeroBufferSize = 0x100000;
+// SPDK's NOMEM_THRESHOLD_COUNT: a NOMEM I/O is retried once this many I/O (or half of
+// those in the module, when fewer) completed.
+constexpr uint64_t kNomemThresholdCount = 8;
+// The period of SPDK's no-memory poller (10 ms).
+constexpr uint64_t kNomemPollerPeriodUs = 10 * 1000;
+// SPDK_BDEV_MAX_CHILDREN_UNMAP_WRITE_ZEROES_REQS: pieces of a split write zeroes in
+// flight at once.
+constexpr uint32_t kMaxWriteZeroesChildren = 8;
 constexpr uint32_t kSmallBufsPerThread = 128;
 constexpr uint32_t kLargeBufsPerThread = 32;
 
@@ -147,5 +180,11 @@ void bdev_channel_destroy(void *io_device, void *ctx_buf);
 int pool_create(uint32_t pool_size, size_t ctx_size);
 void pool_destroy();
 void stat_init(spdk_bdev_io_stat *stat);
+// Completes with ABORTED the I/O of ch that wait in its nomem_io queue (the bdev is
+// being unregistered).
+void abort_nomem_io(spdk_bdev_channel *ch);
+// The most blocks one emulated write zeroes writes at once (SPDK's max_write_zeroes
+// for a bdev without WRITE_ZEROES).
+uint32_t emulated_max_write_zeroes(const spdk_bdev *bdev);
 
 }  // namespace spdk_embedded::bdev

@@ -10,6 +10,7 @@
 // this path allocates or locks while the cache has entries.
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -101,10 +102,99 @@ inline void defer(MgmtChannel *m, spdk_bdev_io *io) {
     kick(m);
 }
 
+// ---- submission and the NOMEM queue (SharedResource) -------------------------------
+
+inline void increment_outstanding(spdk_bdev_channel *ch) {
+    ch->io_outstanding++;
+    ch->shared->io_outstanding++;
+}
+
+inline void decrement_outstanding(spdk_bdev_channel *ch) {
+    ch->io_outstanding--;
+    ch->shared->io_outstanding--;
+}
+
+void retry_nomem(SharedResource *shared);
+
+// Hands a new I/O to its module, or queues it behind the I/O waiting for the module
+// to have resources again (SPDK's bdev_io_do_submit).
 inline void submit(spdk_bdev_io *io) {
-    io->internal.in_submit_request = 1;
+    spdk_bdev_channel *ch = io->internal.ch;
+    SharedResource *shared = ch->shared;
+    if (spdk_likely(STAILQ_EMPTY(&shared->nomem_io))) {
+        increment_outstanding(ch);
+        io->internal.in_submit_request = 1;
+        io->bdev->fn_table->submit_request(ch->module_ch, io);
+        io->internal.in_submit_request = 0;
+        return;
+    }
+    STAILQ_INSERT_TAIL(&shared->nomem_io, io, internal.link);
+    if (shared->nomem_threshold == 0 && shared->io_outstanding == 0) {
+        // Nothing in the module will complete to retry the queue.
+        retry_nomem(shared);
+    }
+}
+
+// Hands a queued I/O to its module again. As in SPDK, this is not a submit call of
+// the user's: a completion made inside it is not deferred.
+void resubmit(spdk_bdev_io *io) {
+    increment_outstanding(io->internal.ch);
+    io->internal.error.nvme.cdw0 = 0;
+    io->num_retries++;
     io->bdev->fn_table->submit_request(io->internal.ch->module_ch, io);
-    io->internal.in_submit_request = 0;
+}
+
+// Submits the queued I/O again, in order, once enough I/O left the module; stops at
+// the first that the module completes with NOMEM again (it is back at the head).
+void retry_nomem(SharedResource *shared) {
+    if (shared->nomem_abort_in_progress || shared->io_outstanding > shared->nomem_threshold) {
+        return;
+    }
+    while (!STAILQ_EMPTY(&shared->nomem_io)) {
+        spdk_bdev_io *io = STAILQ_FIRST(&shared->nomem_io);
+        STAILQ_REMOVE_HEAD(&shared->nomem_io, internal.link);
+        resubmit(io);
+        if (io == STAILQ_FIRST(&shared->nomem_io)) {
+            break;
+        }
+    }
+}
+
+// Retries the queue when no I/O is left in the module to complete and trigger it.
+int nomem_poller(void *ctx) {
+    auto *shared = static_cast<SharedResource *>(ctx);
+    if (!STAILQ_EMPTY(&shared->nomem_io)) {
+        retry_nomem(shared);
+    }
+    if (!STAILQ_EMPTY(&shared->nomem_io) && shared->io_outstanding == 0) {
+        return SPDK_POLLER_BUSY;
+    }
+    spdk_poller_unregister(&shared->nomem_poller);
+    return SPDK_POLLER_IDLE;
+}
+
+// Called as io leaves the module: a NOMEM io goes back to the head of the queue
+// (true); any other completion may let the queue go on.
+inline bool handle_nomem(spdk_bdev_io *io) {
+    SharedResource *shared = io->internal.ch->shared;
+    if (spdk_unlikely(io->internal.status == SPDK_BDEV_IO_STATUS_NOMEM)) {
+        io->internal.status = SPDK_BDEV_IO_STATUS_PENDING;
+        // Wait for kNomemThresholdCount completions, or for half of the I/O in the
+        // module when fewer are.
+        const auto outstanding = static_cast<int64_t>(shared->io_outstanding);
+        const int64_t threshold =
+            std::max(outstanding / 2, outstanding - static_cast<int64_t>(kNomemThresholdCount));
+        shared->nomem_threshold = static_cast<uint64_t>(threshold);
+        STAILQ_INSERT_HEAD(&shared->nomem_io, io, internal.link);
+        if (shared->io_outstanding == 0 && shared->nomem_poller == nullptr) {
+            shared->nomem_poller = spdk_poller_register(nomem_poller, shared, kNomemPollerPeriodUs);
+        }
+        return true;
+    }
+    if (spdk_unlikely(!STAILQ_EMPTY(&shared->nomem_io))) {
+        retry_nomem(shared);
+    }
+    return false;
 }
 
 // ---- statistics ------------------------------------------------------------------
@@ -153,36 +243,6 @@ inline void update_stat(spdk_bdev_channel *ch, const spdk_bdev_io *io) {
     }
 }
 
-// ---- write zeroes on bdevs without it ----------------------------------------------
-
-// Submits the next piece of an emulated write zeroes as an ordinary write of the
-// zero buffer, repeated over the child iovecs.
-void submit_zero_chunk(spdk_bdev_io *io) {
-    const uint32_t blocklen = io->bdev->blocklen;
-    const uint64_t max_bytes = SPDK_BDEV_IO_NUM_CHILD_IOV * kZeroBufferSize;
-    uint64_t blocks = io->internal.split.remaining_num_blocks;
-    if (blocks * blocklen > max_bytes) {
-        blocks = max_bytes / blocklen > 0 ? max_bytes / blocklen : 1;
-    }
-    uint64_t bytes = blocks * blocklen;
-    int iovcnt = 0;
-    while (bytes > 0 && iovcnt < SPDK_BDEV_IO_NUM_CHILD_IOV) {
-        const uint64_t piece = bytes < kZeroBufferSize ? bytes : kZeroBufferSize;
-        io->child_iov[iovcnt].iov_base = manager().zero_buffer;
-        io->child_iov[iovcnt].iov_len = piece;
-        bytes -= piece;
-        ++iovcnt;
-    }
-    io->type = SPDK_BDEV_IO_TYPE_WRITE;
-    io->u.bdev.iovs = io->child_iov;
-    io->u.bdev.iovcnt = iovcnt;
-    io->u.bdev.offset_blocks = io->internal.split.current_offset_blocks;
-    io->u.bdev.num_blocks = blocks;
-    io->internal.split.current_offset_blocks += blocks;
-    io->internal.split.remaining_num_blocks -= blocks;
-    submit(io);
-}
-
 // ---- completion ------------------------------------------------------------------
 
 // Runs what follows a module's completion, outside of any submit call, on the
@@ -204,42 +264,37 @@ void unbounce(spdk_bdev_io *io, bool success) {
     io->internal.bounce.active = 0;
 }
 
+// The user's part of a completion: statistics and the callback.
 void finish_io(spdk_bdev_io *io) {
-    spdk_bdev_channel *ch = io->internal.ch;
     const int8_t status = io->internal.status;
-    if (spdk_unlikely(status == SPDK_BDEV_IO_STATUS_NOMEM)) {
-        // The module lacked resources: parked and submitted again by the next drain.
-        io->internal.status = SPDK_BDEV_IO_STATUS_PENDING;
-        io->num_retries++;
-        STAILQ_INSERT_TAIL(&ch->mgmt->nomem_retry, io, internal.link);
-        kick(ch->mgmt);
-        return;
-    }
-    if (spdk_unlikely(io->internal.emulated_write_zeroes)) {
-        if (status == SPDK_BDEV_IO_STATUS_SUCCESS && io->internal.split.remaining_num_blocks > 0) {
-            io->internal.status = SPDK_BDEV_IO_STATUS_PENDING;
-            submit_zero_chunk(io);
-            return;
-        }
-        io->internal.emulated_write_zeroes = 0;
-        io->type = SPDK_BDEV_IO_TYPE_WRITE_ZEROES;
-        io->u.bdev.iovs = nullptr;
-        io->u.bdev.iovcnt = 0;
-        io->u.bdev.offset_blocks = io->internal.split.orig_offset_blocks;
-        io->u.bdev.num_blocks = io->internal.split.orig_num_blocks;
-    }
     if (spdk_unlikely(io->internal.bounce.active)) {
         unbounce(io, status == SPDK_BDEV_IO_STATUS_SUCCESS);
     }
-    ch->io_outstanding--;
     if (spdk_likely(status == SPDK_BDEV_IO_STATUS_SUCCESS)) {
-        update_stat(ch, io);
+        update_stat(io->internal.ch, io);
     }
     io->internal.cb(io, status == SPDK_BDEV_IO_STATUS_SUCCESS, io->internal.caller_ctx);
 }
 
-void finish_io_msg(void *ctx) {
-    finish_io(static_cast<spdk_bdev_io *>(ctx));
+// The bdev layer's part of a module's completion, on the submitting thread (SPDK's
+// spdk_bdev_io_complete): the I/O leaves the module, a NOMEM one is queued for a
+// retry, and the NOMEM queue may go on before the user hears of io.
+void complete_on_thread(spdk_bdev_io *io) {
+    spdk_bdev_channel *ch = io->internal.ch;
+    decrement_outstanding(ch);
+    if (spdk_unlikely(handle_nomem(io))) {
+        return;
+    }
+    if (spdk_likely(io->internal.in_submit_request)) {
+        // The user's submit call has not returned yet.
+        defer(ch->mgmt, io);
+        return;
+    }
+    finish_io(io);
+}
+
+void complete_msg(void *ctx) {
+    complete_on_thread(static_cast<spdk_bdev_io *>(ctx));
 }
 
 void drain(MgmtChannel *m) {
@@ -252,14 +307,6 @@ void drain(MgmtChannel *m) {
         spdk_bdev_io *io = STAILQ_FIRST(&batch);
         STAILQ_REMOVE_HEAD(&batch, internal.link);
         finish_io(io);
-    }
-    if (spdk_unlikely(!STAILQ_EMPTY(&m->nomem_retry))) {
-        STAILQ_CONCAT(&batch, &m->nomem_retry);
-        while (!STAILQ_EMPTY(&batch)) {
-            spdk_bdev_io *io = STAILQ_FIRST(&batch);
-            STAILQ_REMOVE_HEAD(&batch, internal.link);
-            submit(io);
-        }
     }
 }
 
@@ -306,7 +353,6 @@ inline spdk_bdev_io *new_io(spdk_bdev_desc *desc, spdk_io_channel *io_ch, uint8_
     io->internal.in_submit_request = 0;
     io->internal.has_buf = 0;
     io->internal.bounce.active = 0;
-    io->internal.emulated_write_zeroes = 0;
     io->internal.submit_tsc = spdk_get_ticks();
     io->u.bdev.offset_blocks = offset_blocks;
     io->u.bdev.num_blocks = num_blocks;
@@ -317,7 +363,6 @@ inline spdk_bdev_io *new_io(spdk_bdev_desc *desc, spdk_io_channel *io_ch, uint8_
     io->u.bdev.fused_iovs = nullptr;
     io->u.bdev.fused_iovcnt = 0;
     io->u.bdev.dif_check_flags = bdev->dif_check_flags;
-    ch->io_outstanding++;
     return io;
 }
 
@@ -330,8 +375,11 @@ inline void set_single_buf(spdk_bdev_io *io, void *buf) {
 
 // Completes io successfully without the module (e.g. an empty unmap).
 inline void complete_here(spdk_bdev_io *io) {
-    io->internal.status = SPDK_BDEV_IO_STATUS_SUCCESS;
-    defer(io->internal.ch->mgmt, io);
+    // As if the module had completed it inside submit_request.
+    io->internal.in_submit_request = 1;
+    increment_outstanding(io->internal.ch);
+    spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_SUCCESS);
+    io->internal.in_submit_request = 0;
 }
 
 int check_md(spdk_bdev_desc *desc, void *md) {
@@ -458,6 +506,97 @@ int comparev_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int i
     }
     submit(io);
     return 0;
+}
+
+// ---- write zeroes in pieces -------------------------------------------------------
+
+// A write zeroes the bdev layer carries out itself, as SPDK does: on a bdev without
+// WRITE_ZEROES, as writes of the zero buffer (max_write_zeroes blocks at most each);
+// on one with it, as write zeroes of at most max_write_zeroes blocks. The pieces are
+// I/O of their own (counted in the statistics as what they are), issued up to
+// kMaxWriteZeroesChildren at a time; the parent itself never reaches the module and
+// its callback runs when the last piece is done.
+
+void write_zeroes_pieces(void *ctx);
+
+void write_zeroes_parent_done(spdk_bdev_io *parent) {
+    if (parent->internal.status == SPDK_BDEV_IO_STATUS_PENDING) {
+        parent->internal.status = SPDK_BDEV_IO_STATUS_SUCCESS;
+    }
+    parent->internal.cb(parent, parent->internal.status == SPDK_BDEV_IO_STATUS_SUCCESS,
+                        parent->internal.caller_ctx);
+}
+
+void write_zeroes_piece_done(spdk_bdev_io *piece, bool success, void *cb_arg) {
+    auto *parent = static_cast<spdk_bdev_io *>(cb_arg);
+    spdk_bdev_free_io(piece);
+    if (!success) {
+        parent->internal.status = SPDK_BDEV_IO_STATUS_FAILED;
+    }
+    if (--parent->internal.split.outstanding != 0) {
+        return;
+    }
+    if (parent->internal.status == SPDK_BDEV_IO_STATUS_FAILED ||
+        parent->internal.split.remaining_num_blocks == 0) {
+        write_zeroes_parent_done(parent);
+        return;
+    }
+    write_zeroes_pieces(parent);
+}
+
+void write_zeroes_pieces(void *ctx) {
+    auto *parent = static_cast<spdk_bdev_io *>(ctx);
+    spdk_bdev *bdev = parent->bdev;
+    spdk_bdev_desc *desc = parent->internal.desc;
+    spdk_io_channel *io_ch = spdk_io_channel_from_ctx(parent->internal.ch);
+    const bool native =
+        bdev->fn_table->io_type_supported(bdev->ctxt, SPDK_BDEV_IO_TYPE_WRITE_ZEROES);
+    uint32_t issued = 0;
+    // One piece at least: an empty write zeroes is an empty write.
+    do {
+        auto &split = parent->internal.split;
+        const uint64_t blocks =
+            std::min<uint64_t>(split.remaining_num_blocks, bdev->max_write_zeroes);
+        split.outstanding++;
+        int rc;
+        if (native) {
+            rc = spdk_bdev_write_zeroes_blocks(desc, io_ch, split.current_offset_blocks, blocks,
+                                               write_zeroes_piece_done, parent);
+        } else {
+            void *zeroes = manager().zero_buffer;
+            void *md = spdk_bdev_is_md_separate(bdev)
+                           ? static_cast<uint8_t *>(zeroes) + blocks * bdev->blocklen
+                           : nullptr;
+            rc = rw_blocks<SPDK_BDEV_IO_TYPE_WRITE>(desc, io_ch, nullptr, 1, zeroes, md,
+                                                    split.current_offset_blocks, blocks,
+                                                    write_zeroes_piece_done, parent);
+        }
+        if (spdk_unlikely(rc != 0)) {
+            split.outstanding--;
+            if (rc == -ENOMEM) {
+                if (split.outstanding == 0) {
+                    // Nothing of ours will complete: go on when an spdk_bdev_io is free.
+                    parent->internal.waitq_entry.bdev = bdev;
+                    parent->internal.waitq_entry.cb_fn = write_zeroes_pieces;
+                    parent->internal.waitq_entry.cb_arg = parent;
+                    parent->internal.waitq_entry.dep_unblock = false;
+                    if (spdk_bdev_queue_io_wait(bdev, io_ch, &parent->internal.waitq_entry) != 0) {
+                        parent->internal.status = SPDK_BDEV_IO_STATUS_FAILED;
+                        write_zeroes_parent_done(parent);
+                    }
+                }
+            } else {
+                parent->internal.status = SPDK_BDEV_IO_STATUS_FAILED;
+                if (split.outstanding == 0) {
+                    write_zeroes_parent_done(parent);
+                }
+            }
+            return;
+        }
+        split.current_offset_blocks += blocks;
+        split.remaining_num_blocks -= blocks;
+        ++issued;
+    } while (parent->internal.split.remaining_num_blocks > 0 && issued < kMaxWriteZeroesChildren);
 }
 
 // ---- data buffers for spdk_bdev_io_get_buf --------------------------------------------
@@ -612,7 +751,7 @@ int mgmt_channel_create(void * /*io_device*/, void *ctx_buf) {
     m->thread = spdk_get_thread();
     TAILQ_INIT(&m->io_wait_queue);
     STAILQ_INIT(&m->deferred);
-    STAILQ_INIT(&m->nomem_retry);
+    TAILQ_INIT(&m->shared_resources);
     STAILQ_INIT(&m->buf_waiters);
     // The cache is filled up front, so that no thread can be starved by others.
     m->cache_size = manager().opts.bdev_io_cache_size;
@@ -635,7 +774,7 @@ int mgmt_channel_create(void * /*io_device*/, void *ctx_buf) {
 
 void mgmt_channel_destroy(void * /*io_device*/, void *ctx_buf) {
     auto *m = static_cast<MgmtChannel *>(ctx_buf);
-    if (!STAILQ_EMPTY(&m->deferred) || !STAILQ_EMPTY(&m->nomem_retry) ||
+    if (!STAILQ_EMPTY(&m->deferred) || !TAILQ_EMPTY(&m->shared_resources) ||
         !TAILQ_EMPTY(&m->io_wait_queue) || !STAILQ_EMPTY(&m->buf_waiters)) {
         SPDK_ERRLOG("bdev management channel of thread %s destroyed with work pending\n",
                     spdk_thread_get_name(m->thread));
@@ -671,6 +810,27 @@ int bdev_channel_create(void *io_device, void *ctx_buf) {
         spdk_put_io_channel(ch->mgmt_io_ch);
         return -ENOMEM;
     }
+    // Channels of this thread with the same module channel share one SharedResource.
+    SharedResource *shared = nullptr;
+    TAILQ_FOREACH(shared, &ch->mgmt->shared_resources, link) {
+        if (shared->module_ch == ch->module_ch) {
+            break;
+        }
+    }
+    if (shared == nullptr) {
+        shared = new (std::nothrow) SharedResource{};
+        if (shared == nullptr) {
+            spdk_put_io_channel(ch->module_ch);
+            spdk_put_io_channel(ch->mgmt_io_ch);
+            return -ENOMEM;
+        }
+        shared->mgmt = ch->mgmt;
+        shared->module_ch = ch->module_ch;
+        STAILQ_INIT(&shared->nomem_io);
+        TAILQ_INSERT_TAIL(&ch->mgmt->shared_resources, shared, link);
+    }
+    shared->ref++;
+    ch->shared = shared;
     {
         std::lock_guard guard(manager().lock);
         bdev->internal.open_channels++;
@@ -693,8 +853,58 @@ void bdev_channel_destroy(void *io_device, void *ctx_buf) {
         }
         bdev->internal.open_channels--;
     }
+    SharedResource *shared = ch->shared;
+    if (--shared->ref == 0) {
+        if (!STAILQ_EMPTY(&shared->nomem_io)) {
+            SPDK_ERRLOG("channel of bdev %s destroyed with I/O waiting for the module\n",
+                        bdev->name);
+        }
+        TAILQ_REMOVE(&ch->mgmt->shared_resources, shared, link);
+        spdk_poller_unregister(&shared->nomem_poller);
+        delete shared;
+    }
     spdk_put_io_channel(ch->module_ch);
     spdk_put_io_channel(ch->mgmt_io_ch);
+}
+
+void abort_nomem_io(spdk_bdev_channel *ch) {
+    SharedResource *shared = ch->shared;
+    shared->nomem_abort_in_progress = true;
+    STAILQ_HEAD(, spdk_bdev_io) queue = STAILQ_HEAD_INITIALIZER(queue);
+    STAILQ_CONCAT(&queue, &shared->nomem_io);
+    while (!STAILQ_EMPTY(&queue)) {
+        spdk_bdev_io *io = STAILQ_FIRST(&queue);
+        STAILQ_REMOVE_HEAD(&queue, internal.link);
+        if (io->internal.ch != ch) {
+            STAILQ_INSERT_TAIL(&shared->nomem_io, io, internal.link);
+            continue;
+        }
+        // Never in the module: counted in, so that completing counts it out.
+        increment_outstanding(ch);
+        io->internal.in_submit_request = 1;
+        spdk_bdev_io_complete(io, SPDK_BDEV_IO_STATUS_ABORTED);
+        io->internal.in_submit_request = 0;
+    }
+    shared->nomem_abort_in_progress = false;
+}
+
+uint32_t emulated_max_write_zeroes(const spdk_bdev *bdev) {
+    // As SPDK: whole blocks (with their separate metadata) of the zero buffer past
+    // the bdev's buffer alignment, in whole write units, and within the bdev's write
+    // boundary.
+    const uint64_t block_size =
+        spdk_bdev_is_md_interleaved(bdev) ? bdev->blocklen : bdev->blocklen + bdev->md_len;
+    uint64_t blocks = (kZeroBufferSize - (spdk_bdev_get_buf_align(bdev) - 1)) / block_size;
+    const uint32_t write_unit = bdev->write_unit_size != 0 ? bdev->write_unit_size : 1;
+    blocks -= blocks % write_unit;
+    uint32_t boundary = 0;
+    if (bdev->split_on_write_unit) {
+        boundary = bdev->write_unit_size;
+    } else if (bdev->split_on_optimal_io_boundary) {
+        boundary = bdev->optimal_io_boundary;
+    }
+    const auto max = static_cast<uint32_t>(std::min<uint64_t>(boundary, blocks));
+    return max != 0 ? max : static_cast<uint32_t>(blocks);
 }
 
 }  // namespace spdk_embedded::bdev
@@ -855,8 +1065,11 @@ int spdk_bdev_write_zeroes_blocks(struct spdk_bdev_desc *desc, struct spdk_io_ch
     if (!valid_blocks(bdev, offset_blocks, num_blocks)) {
         return -EINVAL;
     }
-    const bool native = spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_WRITE_ZEROES);
-    if (!native && !spdk_bdev_io_type_supported(bdev, SPDK_BDEV_IO_TYPE_WRITE)) {
+    const bool native =
+        bdev->fn_table->io_type_supported(bdev->ctxt, SPDK_BDEV_IO_TYPE_WRITE_ZEROES);
+    if (!native && (!bdev->fn_table->io_type_supported(bdev->ctxt, SPDK_BDEV_IO_TYPE_WRITE) ||
+                    bdev->max_write_zeroes == 0)) {
+        // No zero buffer holds one of its blocks either (SPDK asserts it does).
         return -ENOTSUP;
     }
     spdk_bdev_io *io =
@@ -866,20 +1079,16 @@ int spdk_bdev_write_zeroes_blocks(struct spdk_bdev_desc *desc, struct spdk_io_ch
     }
     io->u.bdev.iovs = nullptr;
     io->u.bdev.iovcnt = 0;
-    if (native) {
+    if (native && (bdev->max_write_zeroes == 0 || num_blocks <= bdev->max_write_zeroes)) {
         submit(io);
         return 0;
     }
-    io->internal.emulated_write_zeroes = 1;
     io->internal.split.orig_offset_blocks = offset_blocks;
     io->internal.split.orig_num_blocks = num_blocks;
     io->internal.split.current_offset_blocks = offset_blocks;
     io->internal.split.remaining_num_blocks = num_blocks;
-    if (num_blocks == 0) {
-        complete_here(io);
-        return 0;
-    }
-    submit_zero_chunk(io);
+    io->internal.split.outstanding = 0;
+    write_zeroes_pieces(io);
     return 0;
 }
 
@@ -1010,20 +1219,16 @@ void spdk_bdev_io_complete(struct spdk_bdev_io *bdev_io, enum spdk_bdev_io_statu
     }
     bdev_io->internal.status = static_cast<int8_t>(status);
     MgmtChannel *m = bdev_io->internal.ch->mgmt;
-    if (spdk_likely(bdev_io->internal.in_submit_request)) {
-        // The user's submit call has not returned yet.
-        defer(m, bdev_io);
-        return;
-    }
     if (spdk_unlikely(spdk_get_thread() != m->thread)) {
-        const int rc = spdk_thread_send_msg(m->thread, finish_io_msg, bdev_io);
+        // SPDK requires the submitting thread; the runtime takes the I/O there.
+        const int rc = spdk_thread_send_msg(m->thread, complete_msg, bdev_io);
         if (rc != 0) {
             SPDK_ERRLOG("cannot return an I/O of bdev %s to its thread: %s\n", bdev_io->bdev->name,
                         spdk_strerror(-rc));
         }
         return;
     }
-    finish_io(bdev_io);
+    complete_on_thread(bdev_io);
 }
 
 void spdk_bdev_free_io(struct spdk_bdev_io *bdev_io) {
@@ -1068,13 +1273,10 @@ int spdk_bdev_queue_io_wait(struct spdk_bdev *bdev, struct spdk_io_channel *ch,
 
 enum spdk_bdev_io_status spdk_bdev_io_set_nvme_status(struct spdk_bdev_io *bdev_io, uint32_t cdw0,
                                                       int sct, int sc) {
-    constexpr int kSctGeneric = 0;
-    constexpr int kScSuccess = 0;
-    constexpr int kScAbortedByRequest = 0x07;
     spdk_bdev_io_status status = SPDK_BDEV_IO_STATUS_NVME_ERROR;
-    if (sct == kSctGeneric && sc == kScSuccess) {
+    if (sct == SPDK_NVME_SCT_GENERIC && sc == SPDK_NVME_SC_SUCCESS) {
         status = SPDK_BDEV_IO_STATUS_SUCCESS;
-    } else if (sct == kSctGeneric && sc == kScAbortedByRequest) {
+    } else if (sct == SPDK_NVME_SCT_GENERIC && sc == SPDK_NVME_SC_ABORTED_BY_REQUEST) {
         status = SPDK_BDEV_IO_STATUS_ABORTED;
     }
     bdev_io->internal.error.nvme.cdw0 = cdw0;
@@ -1121,11 +1323,11 @@ void spdk_bdev_io_complete_base_io_status(struct spdk_bdev_io *bdev_io,
 
 void spdk_bdev_io_get_nvme_status(const struct spdk_bdev_io *bdev_io, uint32_t *cdw0, int *sct,
                                   int *sc) {
-    constexpr int kSctGeneric = 0;
-    constexpr int kSctMediaError = 0x2;
-    constexpr int kScInternalDeviceError = 0x06;
-    constexpr int kScAbortedByRequest = 0x07;
-    constexpr int kScCompareFailure = 0x85;
+    constexpr int kSctGeneric = SPDK_NVME_SCT_GENERIC;
+    constexpr int kSctMediaError = SPDK_NVME_SCT_MEDIA_ERROR;
+    constexpr int kScInternalDeviceError = SPDK_NVME_SC_INTERNAL_DEVICE_ERROR;
+    constexpr int kScAbortedByRequest = SPDK_NVME_SC_ABORTED_BY_REQUEST;
+    constexpr int kScCompareFailure = SPDK_NVME_SC_COMPARE_FAILURE;
     switch (bdev_io->internal.status) {
         case SPDK_BDEV_IO_STATUS_SUCCESS:
             *sct = kSctGeneric;
@@ -1288,10 +1490,14 @@ void spdk_bdev_io_get_buf(struct spdk_bdev_io *bdev_io, spdk_bdev_io_get_buf_cb 
 }
 
 void spdk_bdev_io_set_buf(struct spdk_bdev_io *bdev_io, void *buf, size_t len) {
-    bdev_io->iov.iov_base = buf;
-    bdev_io->iov.iov_len = len;
-    bdev_io->u.bdev.iovs = &bdev_io->iov;
-    bdev_io->u.bdev.iovcnt = 1;
+    // As SPDK: the first iovec of the I/O (the caller's own, when it gave an array)
+    // points at buf.
+    if (bdev_io->u.bdev.iovs == nullptr) {
+        bdev_io->u.bdev.iovs = &bdev_io->iov;
+        bdev_io->u.bdev.iovcnt = 1;
+    }
+    bdev_io->u.bdev.iovs[0].iov_base = buf;
+    bdev_io->u.bdev.iovs[0].iov_len = len;
 }
 
 void spdk_bdev_io_set_md_buf(struct spdk_bdev_io *bdev_io, void *md_buf, size_t /*len*/) {

@@ -4,6 +4,9 @@
 #include "bdev/rpc_params.hpp"
 #include "internal/rpc.hpp"
 #include "spdk/bdev.h"
+#include "spdk/jsonrpc.h"
+#include "spdk/rpc.h"
+#include "spdk/string.h"
 
 namespace {
 
@@ -48,14 +51,27 @@ int rpc_bdev_set_options(const nlohmann::json &params, std::string &error) {
     return 0;
 }
 
-// Examination runs as bdevs are registered: nothing is left to wait for when a
-// configuration reaches this entry.
-int rpc_bdev_wait_for_examine(const nlohmann::json &params, std::string &error) {
-    Params p("bdev_wait_for_examine", params, error);
-    return p.check_members({});
+// Answers once no module examines a bdev any more (spdk_bdev_wait_for_examine), so
+// that a replayed configuration, which ends with this method, waits for the bdevs
+// that modules create while examining. As SPDK's, it takes no params at all (not
+// even an empty object).
+void rpc_bdev_wait_for_examine_done(void *arg) {
+    spdk_jsonrpc_send_bool_response(static_cast<spdk_jsonrpc_request *>(arg), true);
+}
+
+void rpc_bdev_wait_for_examine(spdk_jsonrpc_request *request, const spdk_json_val *params) {
+    if (params != nullptr) {
+        spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INVALID_PARAMS,
+                                         "bdev_wait_for_examine requires no parameters");
+        return;
+    }
+    const int rc = spdk_bdev_wait_for_examine(rpc_bdev_wait_for_examine_done, request);
+    if (rc != 0) {
+        spdk_jsonrpc_send_error_response(request, rc, spdk_strerror(-rc));
+    }
 }
 
 }  // namespace
 
 SPDK_EMBEDDED_RPC_REGISTER("bdev_set_options", rpc_bdev_set_options, SPDK_RPC_STARTUP);
-SPDK_EMBEDDED_RPC_REGISTER("bdev_wait_for_examine", rpc_bdev_wait_for_examine, SPDK_RPC_RUNTIME);
+SPDK_RPC_REGISTER("bdev_wait_for_examine", rpc_bdev_wait_for_examine, SPDK_RPC_RUNTIME)

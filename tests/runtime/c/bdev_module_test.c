@@ -105,6 +105,12 @@ static void fwd_submit(struct spdk_io_channel *ch, struct spdk_bdev_io *bdev_io)
         case SPDK_BDEV_IO_TYPE_RESET:
             rc = spdk_bdev_reset(node->base_desc, fch->base_ch, fwd_base_done, bdev_io);
             break;
+        case SPDK_BDEV_IO_TYPE_UNMAP:
+            /* Fails as an NVMe device would, with names from spdk/nvme_spec.h (which
+             * spdk/bdev.h includes). */
+            spdk_bdev_io_complete_nvme_status(bdev_io, 0x1234, SPDK_NVME_SCT_MEDIA_ERROR,
+                                              SPDK_NVME_SC_UNRECOVERED_READ_ERROR);
+            return;
         default:
             spdk_bdev_io_complete(bdev_io, SPDK_BDEV_IO_STATUS_FAILED);
             return;
@@ -131,6 +137,8 @@ static bool fwd_io_type_supported(void *ctx, enum spdk_bdev_io_type type) {
         case SPDK_BDEV_IO_TYPE_WRITE_ZEROES:
         case SPDK_BDEV_IO_TYPE_RESET:
             return spdk_bdev_io_type_supported(node->base, type);
+        case SPDK_BDEV_IO_TYPE_UNMAP:
+            return true;
         default:
             return false;
     }
@@ -265,6 +273,20 @@ static void io_complete(struct spdk_bdev_io *bdev_io, bool success, void *cb_arg
     spdk_bdev_free_io(bdev_io);
 }
 
+struct nvme_result {
+    bool success;
+    uint32_t cdw0;
+    int sct;
+    int sc;
+};
+
+static void nvme_complete(struct spdk_bdev_io *bdev_io, bool success, void *cb_arg) {
+    struct nvme_result *r = cb_arg;
+    r->success = success;
+    spdk_bdev_io_get_nvme_status(bdev_io, &r->cdw0, &r->sct, &r->sc);
+    spdk_bdev_free_io(bdev_io);
+}
+
 struct user {
     struct spdk_bdev_desc *desc;
     struct spdk_io_channel *ch;
@@ -377,6 +399,30 @@ int main(void) {
     CHECK(memcmp(check, buf, 512) == 0);
     CHECK(spdk_mem_all_zero(check + 512, 1024));
     CHECK(memcmp(check + 1536, buf + 1536, 512) == 0);
+    /* An NVMe status from the module reaches the user as it was given. */
+    {
+        struct nvme_result n = {true, 0, -1, -1};
+        struct spdk_nvme_cpl cpl;
+
+        CHECK(spdk_bdev_unmap_blocks(u.desc, u.ch, 0, 1, nvme_complete, &n) == 0);
+        poll_until_idle();
+        CHECK(!n.success);
+        CHECK(n.cdw0 == 0x1234);
+        CHECK(n.sct == SPDK_NVME_SCT_MEDIA_ERROR && n.sct == 2);
+        CHECK(n.sc == SPDK_NVME_SC_UNRECOVERED_READ_ERROR && n.sc == 0x81);
+        memset(&cpl, 0, sizeof(cpl));
+        cpl.status.sct = (uint16_t)n.sct;
+        cpl.status.sc = (uint16_t)n.sc;
+        CHECK(spdk_nvme_cpl_is_error(&cpl));
+        CHECK(cpl.status_raw == ((2 << 9) | (0x81 << 1)));
+        /* SPDK's values for a few codes modules use. */
+        CHECK(SPDK_NVME_SC_SUCCESS == 0 && SPDK_NVME_SC_INVALID_FIELD == 0x02);
+        CHECK(SPDK_NVME_SC_ABORTED_BY_REQUEST == 0x07 && SPDK_NVME_SC_LBA_OUT_OF_RANGE == 0x80);
+        CHECK(SPDK_NVME_SCT_COMMAND_SPECIFIC == 1 && SPDK_NVME_SC_INVALID_FORMAT == 0x0a);
+        CHECK(SPDK_NVME_SC_COMPARE_FAILURE == 0x85 && SPDK_NVME_SCT_PATH == 3);
+        CHECK(SPDK_NVME_SCT_VENDOR_SPECIFIC == 7 && sizeof(struct spdk_nvme_cmd) == 64);
+    }
+
     /* Not supported by the forwarder: refused before reaching it. */
     CHECK(spdk_bdev_flush_blocks(u.desc, u.ch, 0, 1, io_complete, &r) == -ENOTSUP);
 
