@@ -16,7 +16,10 @@ namespace {
 
 // Text parsed into values; the text is owned, as parsing may rewrite it.
 struct Parsed {
-    std::string text;
+    // On the heap, so that the values' pointers into it survive moving a Parsed (a
+    // short std::string would move its bytes with it).
+    std::vector<char> text;
+    std::string_view view() const { return {text.data(), text.size()}; }
     std::vector<spdk_json_val> values;
     ssize_t rc = 0;
     size_t consumed = 0;  // where *end pointed
@@ -26,7 +29,7 @@ struct Parsed {
 
 Parsed parse(const std::string &text, uint32_t flags = SPDK_JSON_PARSE_FLAG_DECODE_IN_PLACE) {
     Parsed p;
-    p.text = text;
+    p.text.assign(text.begin(), text.end());
     void *end = nullptr;
     // Counted without decoding, as SPDK's callers do: decoded text may not parse again.
     const ssize_t count = spdk_json_parse(p.text.data(), p.text.size(), nullptr, 0, &end,
@@ -88,7 +91,7 @@ TEST(JsonParse, CountsWithoutStoringAndStoresOnlyWhatFits) {
 TEST(JsonParse, StopsAfterTheValueAndItsWhitespace) {
     Parsed p = parse("{\"a\": 1}  \n  trailing");
     EXPECT_EQ(p.rc, 4);
-    EXPECT_EQ(p.text.substr(p.consumed), "trailing");
+    EXPECT_EQ(p.view().substr(p.consumed), "trailing");
     Parsed scalar = parse("42 ");
     EXPECT_EQ(scalar.rc, 1);
     EXPECT_EQ(scalar.consumed, 3U);
@@ -104,7 +107,7 @@ TEST(JsonParse, StringsAreDecodedInPlaceOnlyWhenAsked) {
     Parsed raw = parse(R"(["a\tb"])", 0);
     ASSERT_EQ(raw.rc, 3);
     EXPECT_EQ(raw.values[1].len, 3U);
-    EXPECT_EQ(raw.text, R"(["a\tb"])");
+    EXPECT_EQ(raw.view(), R"(["a\tb"])");
 }
 
 TEST(JsonParse, CommentsOnlyWithTheFlag) {
