@@ -44,7 +44,7 @@ TEST(Env, OneAtATimeAndBackAfterItIsDropped) {
     }
 }
 
-#if SPDKCPP_TEST_EMBEDDED
+#ifdef SPDKCPP_TEST_EMBEDDED
 // Real SPDK sets its environment up once per process (DPDK's EAL does not start
 // twice), so an App after a driver is refused there; the runtime allows both orders.
 TEST(Env, AnAppAfterADriverAndADriverAfterAnAppBothRun) {
