@@ -1,10 +1,11 @@
 /* SPDK's claims, from a C program written for SPDK's app framework (argv as for any
- * SPDK app; its JSON config creates Malloc0): the exclusive-write ("v1") claim and
- * the descriptor-bound ("v2") READ_MANY_WRITE_ONE, READ_MANY_WRITE_NONE and
- * READ_MANY_WRITE_SHARED claims of spdk_bdev_module_claim_bdev_desc: who may hold
- * which, the return codes, what spdk_bdev_open_ext gives while a bdev is claimed,
- * and the release of a v2 claim as its descriptor closes. Built on either provider,
- * with the same checks. Exits 0 when every check holds. */
+ * SPDK app; its JSON config creates Malloc0 and Examined0): the exclusive-write
+ * ("v1") claim and the descriptor-bound ("v2") READ_MANY_WRITE_ONE,
+ * READ_MANY_WRITE_NONE and READ_MANY_WRITE_SHARED claims of
+ * spdk_bdev_module_claim_bdev_desc: who may hold which, the return codes, what
+ * spdk_bdev_open_ext gives while a bdev is claimed, the release of a v2 claim as its
+ * descriptor closes, and who examines a bdev with v2 claims. Built on either
+ * provider, with the same checks. Exits 0 when every check holds. */
 #include "spdk/stdinc.h"
 
 #include "spdk/bdev.h"
@@ -17,20 +18,103 @@
 
 #include "test_util.h"
 
+/* Modules a and b take READ_MANY_WRITE_NONE claims on "Examined0" as they examine
+ * it; c examines without claiming. Only the claimants examine the disk of a bdev
+ * with such claims; a closes its descriptor (ending its claim) from examine_disk. */
+static struct spdk_bdev_desc *g_examined_desc[2];
+static int g_examine_disk_calls[3];
+
 static int module_init(void) {
     return 0;
 }
 
-static struct spdk_bdev_module g_mod_a = {.name = "claim_test_a", .module_init = module_init};
-static struct spdk_bdev_module g_mod_b = {.name = "claim_test_b", .module_init = module_init};
+static void examine_config_a(struct spdk_bdev *bdev);
+static void examine_config_b(struct spdk_bdev *bdev);
+static void examine_config_c(struct spdk_bdev *bdev);
+static void examine_disk_a(struct spdk_bdev *bdev);
+static void examine_disk_b(struct spdk_bdev *bdev);
+static void examine_disk_c(struct spdk_bdev *bdev);
+static void fini_start(void);
+
+static struct spdk_bdev_module g_mod_a = {.name = "claim_test_a",
+                                          .module_init = module_init,
+                                          .fini_start = fini_start,
+                                          .examine_config = examine_config_a,
+                                          .examine_disk = examine_disk_a};
+static struct spdk_bdev_module g_mod_b = {.name = "claim_test_b",
+                                          .module_init = module_init,
+                                          .examine_config = examine_config_b,
+                                          .examine_disk = examine_disk_b};
+static struct spdk_bdev_module g_mod_c = {.name = "claim_test_c",
+                                          .module_init = module_init,
+                                          .examine_config = examine_config_c,
+                                          .examine_disk = examine_disk_c};
 
 SPDK_BDEV_MODULE_REGISTER(claim_test_a, &g_mod_a)
 SPDK_BDEV_MODULE_REGISTER(claim_test_b, &g_mod_b)
+SPDK_BDEV_MODULE_REGISTER(claim_test_c, &g_mod_c)
 
 static void ignore_event(enum spdk_bdev_event_type type, struct spdk_bdev *bdev, void *ctx) {
     (void)type;
     (void)bdev;
     (void)ctx;
+}
+
+static bool is_examined0(struct spdk_bdev *bdev) {
+    return strcmp(spdk_bdev_get_name(bdev), "Examined0") == 0;
+}
+
+static void claim_in_examine(struct spdk_bdev *bdev, int i, struct spdk_bdev_module *module) {
+    if (is_examined0(bdev)) {
+        CHECK(spdk_bdev_open_ext("Examined0", false, ignore_event, NULL, &g_examined_desc[i]) == 0);
+        CHECK(spdk_bdev_module_claim_bdev_desc(
+                  g_examined_desc[i], SPDK_BDEV_CLAIM_READ_MANY_WRITE_NONE, NULL, module) == 0);
+    }
+    spdk_bdev_module_examine_done(module);
+}
+
+static void examine_config_a(struct spdk_bdev *bdev) {
+    claim_in_examine(bdev, 0, &g_mod_a);
+}
+
+static void examine_config_b(struct spdk_bdev *bdev) {
+    claim_in_examine(bdev, 1, &g_mod_b);
+}
+
+static void examine_config_c(struct spdk_bdev *bdev) {
+    (void)bdev;
+    spdk_bdev_module_examine_done(&g_mod_c);
+}
+
+static void examine_disk_a(struct spdk_bdev *bdev) {
+    if (is_examined0(bdev)) {
+        g_examine_disk_calls[0]++;
+        spdk_bdev_close(g_examined_desc[0]);
+        g_examined_desc[0] = NULL;
+    }
+    spdk_bdev_module_examine_done(&g_mod_a);
+}
+
+static void examine_disk_b(struct spdk_bdev *bdev) {
+    if (is_examined0(bdev)) {
+        g_examine_disk_calls[1]++;
+    }
+    spdk_bdev_module_examine_done(&g_mod_b);
+}
+
+static void examine_disk_c(struct spdk_bdev *bdev) {
+    if (is_examined0(bdev)) {
+        g_examine_disk_calls[2]++;
+    }
+    spdk_bdev_module_examine_done(&g_mod_c);
+}
+
+/* A claim without a bdev on top is released as the bdev layer starts to stop. */
+static void fini_start(void) {
+    if (g_examined_desc[1] != NULL) {
+        spdk_bdev_close(g_examined_desc[1]);
+        g_examined_desc[1] = NULL;
+    }
 }
 
 static struct spdk_bdev_desc *open_desc(bool write) {
@@ -311,6 +395,18 @@ static void start(void *arg) {
     CHECK(opts.shared_claim_key == 0);
 
     CHECK(spdk_bdev_get_by_name("Malloc0") != NULL);
+    CHECK(g_examine_disk_calls[0] == 1 && g_examine_disk_calls[1] == 1);
+    CHECK(g_examine_disk_calls[2] == 0);
+    CHECK(g_examined_desc[0] == NULL && g_examined_desc[1] != NULL);
+    {
+        /* b's claim is left; a's ended with its descriptor. */
+        struct spdk_bdev_desc *w = NULL;
+        CHECK(spdk_bdev_open_ext("Examined0", true, ignore_event, NULL, &w) == -EPERM);
+        spdk_bdev_close(g_examined_desc[1]);
+        g_examined_desc[1] = NULL;
+        CHECK(spdk_bdev_open_ext("Examined0", true, ignore_event, NULL, &w) == 0);
+        spdk_bdev_close(w);
+    }
     CHECK(spdk_bdev_module_claim_bdev_desc(NULL, SPDK_BDEV_CLAIM_READ_MANY_WRITE_ONE, NULL,
                                            &g_mod_a) == -EINVAL);
     g_d1 = open_desc(false);
