@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -39,6 +40,14 @@
 namespace spdkcpp {
 
 enum class OpenMode { ReadOnly, ReadWrite };
+
+// SPDK's claim types (spdk_bdev_claim_type); see BdevDesc::claim.
+enum class ClaimType {
+    ExclusiveWrite = SPDK_BDEV_CLAIM_EXCL_WRITE,
+    ReadManyWriteOne = SPDK_BDEV_CLAIM_READ_MANY_WRITE_ONE,
+    ReadManyWriteNone = SPDK_BDEV_CLAIM_READ_MANY_WRITE_NONE,
+    ReadManyWriteShared = SPDK_BDEV_CLAIM_READ_MANY_WRITE_SHARED,
+};
 
 enum class BdevEvent {
     Remove = SPDK_BDEV_EVENT_REMOVE,
@@ -101,33 +110,70 @@ class BdevDesc {
         return {};
     }
 
-    // Claims the bdev for a module (BdevModule::raw()) through this descriptor,
-    // which becomes its writer (SPDK's exclusive-write claim): others may still
-    // read; a second claim is Busy. The claim lasts until release_claim() or until
-    // the descriptor closes, whichever comes first (a hot-removed base releases
-    // its claim as it closes). On the thread that opened the descriptor.
-    Result<void> claim(spdk_bdev_module *claimant) {
+    // Claims the bdev for a module (BdevModule::raw()) through this descriptor, with
+    // one of SPDK's claim types (spdk_bdev_module_claim_bdev_desc); on the thread
+    // that opened the descriptor, one claim per descriptor. While a bdev is
+    // claimed, nobody opens it for writing (ReadWrite opens fail).
+    // - ExclusiveWrite (SPDK's EXCL_WRITE, the "v1" claim): one claim on the bdev;
+    //   this descriptor becomes its writer, others may still read.
+    // - ReadManyWriteOne: as ExclusiveWrite, and refused while another descriptor
+    //   has the bdev open for writing.
+    // - ReadManyWriteNone: through a read-only descriptor, which stays read-only;
+    //   any number of descriptors (of any modules) may hold it at once.
+    // - ReadManyWriteShared: every claimant gives the same non-zero shared_key and
+    //   becomes a writer; open the next writer ReadOnly and claim through it.
+    // A conflict (claimed otherwise, another key, another writer) is Busy; a bad
+    // combination (a key without ReadManyWriteShared or none with it,
+    // ReadManyWriteNone through a writable descriptor) is InvalidParameter.
+    // The claim lasts until the descriptor closes (a hot-removed base releases its
+    // claim as it closes); an ExclusiveWrite claim also ends with release_claim().
+    Result<void> claim(spdk_bdev_module *claimant, ClaimType type = ClaimType::ExclusiveWrite,
+                       uint64_t shared_key = 0) {
         if (!is_open()) {
             return fail(ErrorKind::Closed, "a claim is taken through an open descriptor");
         }
         if (spdk_get_thread() != state_->thread) {
             return fail(ErrorKind::WrongThread, "a claim is taken on the descriptor's thread");
         }
-        if (state_->claimed) {
+        if (state_->claim != SPDK_BDEV_CLAIM_NONE) {
             return fail(ErrorKind::Busy, "this descriptor already holds a claim");
         }
-        const int rc = spdk_bdev_module_claim_bdev(state_->bdev, state_->desc, claimant);
-        if (rc != 0) {
-            const std::string name(spdk_bdev_get_name(state_->bdev));
-            return fail(rc == -EPERM ? Error(ErrorKind::Busy, EBUSY,
-                                             "bdev '" + name + "' is already claimed")
-                                     : Error::from_errno(rc, "cannot claim bdev '" + name + "'"));
+        if ((type == ClaimType::ReadManyWriteShared) != (shared_key != 0)) {
+            return fail(ErrorKind::InvalidParameter,
+                        shared_key == 0 ? "a ReadManyWriteShared claim needs a non-zero shared key"
+                                        : "only a ReadManyWriteShared claim takes a shared key");
         }
-        state_->claimed = true;
-        state_->writable = true;
+        if (type == ClaimType::ReadManyWriteNone && state_->writable) {
+            return fail(ErrorKind::InvalidParameter,
+                        "a ReadManyWriteNone claim is taken through a read-only descriptor");
+        }
+        const auto raw_type = static_cast<spdk_bdev_claim_type>(type);
+        spdk_bdev_claim_opts opts;
+        spdk_bdev_claim_opts_init(&opts, sizeof(opts));
+        opts.shared_claim_key = shared_key;
+        const int rc = spdk_bdev_module_claim_bdev_desc(state_->desc, raw_type, &opts, claimant);
+        if (rc != 0) {
+            return fail(claim_refusal(type, rc));
+        }
+        state_->claim = raw_type;
+        if (type != ClaimType::ReadManyWriteNone) {
+            state_->writable = true;  // SPDK made the descriptor a writer
+        }
         return {};
     }
-    [[nodiscard]] bool claimed() const noexcept { return state_ != nullptr && state_->claimed; }
+    [[nodiscard]] bool claimed() const noexcept {
+        return state_ != nullptr && state_->claim != SPDK_BDEV_CLAIM_NONE;
+    }
+    // The claim this descriptor holds, if any.
+    [[nodiscard]] std::optional<ClaimType> claim_type() const noexcept {
+        if (!claimed()) {
+            return std::nullopt;
+        }
+        return static_cast<ClaimType>(state_->claim);
+    }
+    // Ends an ExclusiveWrite claim, the descriptor staying open. SPDK ends the
+    // other claims only as their descriptor closes: for those this is NotSupported
+    // (close() the descriptor instead) and the claim stays.
     Result<void> release_claim() {
         if (!claimed()) {
             return fail(ErrorKind::InvalidParameter, "this descriptor holds no claim");
@@ -135,7 +181,12 @@ class BdevDesc {
         if (spdk_get_thread() != state_->thread) {
             return fail(ErrorKind::WrongThread, "a claim is released on the descriptor's thread");
         }
-        state_->claimed = false;
+        if (state_->claim != SPDK_BDEV_CLAIM_EXCL_WRITE) {
+            return fail(ErrorKind::NotSupported,
+                        fmt::format("a {} claim ends only when its descriptor closes",
+                                    spdk_bdev_claim_get_name(state_->claim)));
+        }
+        state_->claim = SPDK_BDEV_CLAIM_NONE;
         spdk_bdev_module_release_bdev(state_->bdev);
         return {};
     }
@@ -226,6 +277,34 @@ class BdevDesc {
 
   private:
     explicit BdevDesc(detail::DescState *state) noexcept : state_(state) {}
+
+    // Why SPDK refused a claim (rc < 0).
+    [[gnu::cold]] Error claim_refusal(ClaimType type, int rc) const {
+        const std::string name(spdk_bdev_get_name(state_->bdev));
+        if (rc != -EPERM && rc != -EBUSY) {
+            return Error::from_errno(
+                rc, fmt::format("cannot claim bdev '{}' ({})", name,
+                                spdk_bdev_claim_get_name(static_cast<spdk_bdev_claim_type>(type))));
+        }
+        const char *why = "";
+        switch (type) {
+            case ClaimType::ExclusiveWrite:
+                why = "";
+                break;
+            case ClaimType::ReadManyWriteOne:
+                why = ", or another descriptor writes to it";
+                break;
+            case ClaimType::ReadManyWriteNone:
+                why = " for writing, or another descriptor writes to it";
+                break;
+            case ClaimType::ReadManyWriteShared:
+                why =
+                    " otherwise or with another key, or a descriptor without the claim "
+                    "writes to it";
+                break;
+        }
+        return {ErrorKind::Busy, EBUSY, fmt::format("bdev '{}' is already claimed{}", name, why)};
+    }
 
     static Result<BdevDesc> open_with(const std::string &name, OpenMode mode, void *handler,
                                       void (*on_event)(void *, spdk_bdev_event_type, spdk_bdev *),

@@ -383,6 +383,143 @@ TEST_F(BdevModuleTest, AClaimEndsWhenReleasedOrWhenItsDescriptorCloses) {
     }());
 }
 
+// Writes one block through desc: whether it succeeded.
+Task<bool> writes(BdevDesc &desc) {
+    auto ch = desc.io_channel();
+    auto buf = DmaBuf::alloc_zeroed(512);
+    if (!ch || !buf) {
+        co_return false;
+    }
+    co_return (co_await desc.write(*ch, *buf, 0)).has_value();
+}
+
+bool opens_for_writing(const char *name) {
+    auto w = BdevDesc::open(name, OpenMode::ReadWrite);
+    if (!w) {
+        EXPECT_EQ(w.error().kind(), ErrorKind::PermissionDenied);
+    }
+    return w.has_value();
+}
+
+TEST_F(BdevModuleTest, AnExclusiveWriteClaimThroughTheDescriptorKeepsOthersFromWriting) {
+    run([]() -> Task<int> {
+        auto a = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        EXPECT_TRUE(a->claim(test_module.raw(), ClaimType::ExclusiveWrite));
+        EXPECT_EQ(a->claim_type(), ClaimType::ExclusiveWrite);
+        EXPECT_TRUE(co_await writes(*a));
+        EXPECT_FALSE(opens_for_writing("Malloc0"));
+        auto b = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        for (ClaimType t : {ClaimType::ExclusiveWrite, ClaimType::ReadManyWriteOne,
+                            ClaimType::ReadManyWriteNone}) {
+            auto refused = b->claim(slow_module.raw(), t);
+            EXPECT_EQ(refused.error().kind(), ErrorKind::Busy);
+            EXPECT_NE(refused.error().message().find("'Malloc0' is already claimed"),
+                      std::string::npos)
+                << refused.error().message();
+        }
+        EXPECT_EQ(b->claim(slow_module.raw(), ClaimType::ReadManyWriteShared, 3).error().kind(),
+                  ErrorKind::Busy);
+        // Closing the claimant ends its claim (SPDK keeps an EXCL_WRITE claim past
+        // its descriptor: the wrapper releases it as it closes).
+        EXPECT_TRUE(a->close());
+        co_await yield();
+        EXPECT_TRUE(opens_for_writing("Malloc0"));
+        EXPECT_TRUE(b->claim(slow_module.raw(), ClaimType::ReadManyWriteNone));
+        co_return 0;
+    }());
+}
+
+TEST_F(BdevModuleTest, AReadManyWriteOneClaimMakesItsDescriptorTheOnlyWriter) {
+    run([]() -> Task<int> {
+        auto w = BdevDesc::open("Malloc0", OpenMode::ReadWrite);
+        auto a = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        // Not while another descriptor writes.
+        auto refused = a->claim(test_module.raw(), ClaimType::ReadManyWriteOne);
+        EXPECT_EQ(refused.error().kind(), ErrorKind::Busy);
+        EXPECT_NE(refused.error().message().find("another descriptor writes"), std::string::npos)
+            << refused.error().message();
+        EXPECT_EQ(a->claim(test_module.raw(), ClaimType::ReadManyWriteOne, 5).error().kind(),
+                  ErrorKind::InvalidParameter);
+        EXPECT_TRUE(w->close());
+        co_await yield();
+        EXPECT_FALSE(a->writable());
+        auto got = a->claim(test_module.raw(), ClaimType::ReadManyWriteOne);
+        EXPECT_TRUE(got) << got.error().message();
+        EXPECT_TRUE(a->writable());
+        EXPECT_EQ(a->claim_type(), ClaimType::ReadManyWriteOne);
+        EXPECT_TRUE(co_await writes(*a));
+        EXPECT_FALSE(opens_for_writing("Malloc0"));
+        auto b = BdevDesc::open("Malloc0", OpenMode::ReadOnly);  // readers still may
+        EXPECT_TRUE(b);
+        EXPECT_EQ(b->claim(slow_module.raw(), ClaimType::ReadManyWriteOne).error().kind(),
+                  ErrorKind::Busy);
+        EXPECT_EQ(b->claim(slow_module.raw()).error().kind(), ErrorKind::Busy);
+        // SPDK ends such a claim only with its descriptor.
+        EXPECT_EQ(a->release_claim().error().kind(), ErrorKind::NotSupported);
+        EXPECT_TRUE(a->claimed());
+        EXPECT_FALSE(opens_for_writing("Malloc0"));
+        EXPECT_TRUE(a->close());
+        co_await yield();
+        EXPECT_TRUE(opens_for_writing("Malloc0"));
+        EXPECT_TRUE(b->claim(slow_module.raw(), ClaimType::ReadManyWriteOne));
+        co_return 0;
+    }());
+}
+
+TEST_F(BdevModuleTest, ReadManyWriteNoneClaimsAreSharedByReadersOnly) {
+    run([]() -> Task<int> {
+        auto w = BdevDesc::open("Malloc0", OpenMode::ReadWrite);
+        EXPECT_EQ(w->claim(test_module.raw(), ClaimType::ReadManyWriteNone).error().kind(),
+                  ErrorKind::InvalidParameter);
+        auto a = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        EXPECT_EQ(a->claim(test_module.raw(), ClaimType::ReadManyWriteNone).error().kind(),
+                  ErrorKind::Busy);
+        EXPECT_TRUE(w->close());
+        co_await yield();
+        auto b = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        EXPECT_TRUE(a->claim(test_module.raw(), ClaimType::ReadManyWriteNone));
+        EXPECT_TRUE(b->claim(slow_module.raw(), ClaimType::ReadManyWriteNone));
+        EXPECT_FALSE(a->writable());
+        EXPECT_FALSE(co_await writes(*a));
+        EXPECT_FALSE(opens_for_writing("Malloc0"));
+        EXPECT_EQ(b->release_claim().error().kind(), ErrorKind::NotSupported);
+        EXPECT_TRUE(a->close());
+        co_await yield();
+        EXPECT_FALSE(opens_for_writing("Malloc0"));  // b's claim is left
+        EXPECT_TRUE(b->close());
+        co_await yield();
+        EXPECT_TRUE(opens_for_writing("Malloc0"));
+        co_return 0;
+    }());
+}
+
+TEST_F(BdevModuleTest, ReadManyWriteSharedClaimsMakeWritersThatShareAKey) {
+    run([]() -> Task<int> {
+        auto a = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        EXPECT_EQ(a->claim(test_module.raw(), ClaimType::ReadManyWriteShared).error().kind(),
+                  ErrorKind::InvalidParameter);
+        EXPECT_TRUE(a->claim(test_module.raw(), ClaimType::ReadManyWriteShared, 7));
+        EXPECT_TRUE(a->writable());
+        auto b = BdevDesc::open("Malloc0", OpenMode::ReadOnly);
+        auto other_key = b->claim(slow_module.raw(), ClaimType::ReadManyWriteShared, 8);
+        EXPECT_EQ(other_key.error().kind(), ErrorKind::Busy);
+        EXPECT_NE(other_key.error().message().find("another key"), std::string::npos)
+            << other_key.error().message();
+        EXPECT_EQ(b->claim(slow_module.raw(), ClaimType::ReadManyWriteNone).error().kind(),
+                  ErrorKind::Busy);
+        EXPECT_TRUE(b->claim(slow_module.raw(), ClaimType::ReadManyWriteShared, 7));
+        EXPECT_EQ(b->claim_type(), ClaimType::ReadManyWriteShared);
+        EXPECT_TRUE(co_await writes(*a));
+        EXPECT_TRUE(co_await writes(*b));
+        EXPECT_FALSE(opens_for_writing("Malloc0"));  // a new writer opens ReadOnly, claims
+        EXPECT_TRUE(a->close());
+        EXPECT_TRUE(b->close());
+        co_await yield();
+        EXPECT_TRUE(opens_for_writing("Malloc0"));
+        co_return 0;
+    }());
+}
+
 TEST_F(BdevModuleTest, AStackedBdevForwardsToItsClaimedBase) {
     run([]() -> Task<int> {
         auto base = BdevDesc::open("Malloc0", OpenMode::ReadWrite);

@@ -34,8 +34,10 @@ struct DescState {
     uint64_t align_mask = 0;  // the bdev's buffer alignment - 1
     bool writable = false;
     // A module's claim taken through this descriptor (opener's thread only); it
-    // ends when the descriptor closes, as SPDK's descriptor-bound claims do.
-    bool claimed = false;
+    // ends when the descriptor closes. SPDK ends the READ_MANY_* claims itself in
+    // spdk_bdev_close; an EXCL_WRITE claim ("v1") outlives its descriptor there,
+    // so the close releases it first.
+    spdk_bdev_claim_type claim = SPDK_BDEV_CLAIM_NONE;
     std::atomic<uint64_t> word{0};
 
     // The user's event handler, type-erased; null for none.
@@ -106,7 +108,7 @@ struct DescState {
     }
 
     void close_now() noexcept {
-        if (std::exchange(claimed, false)) {
+        if (std::exchange(claim, SPDK_BDEV_CLAIM_NONE) == SPDK_BDEV_CLAIM_EXCL_WRITE) {
             spdk_bdev_module_release_bdev(bdev);
         }
         spdk_bdev_close(desc);

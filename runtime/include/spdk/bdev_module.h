@@ -17,6 +17,7 @@
 #ifndef SPDK_BDEV_MODULE_H
 #define SPDK_BDEV_MODULE_H
 
+#include "spdk/assert.h"
 #include "spdk/bdev.h"
 #include "spdk/bdev_zone.h"
 #include "spdk/log.h"
@@ -75,11 +76,50 @@ enum spdk_bdev_claim_type {
     SPDK_BDEV_CLAIM_READ_MANY_WRITE_SHARED
 };
 
+/* Options of a descriptor-bound claim (spdk_bdev_module_claim_bdev_desc). */
+struct spdk_bdev_claim_opts {
+    /* sizeof(struct spdk_bdev_claim_opts) as the caller knows it. */
+    size_t opts_size;
+    /* A printable name for the claim (for messages); '\0' terminated. */
+    char name[SPDK_BDEV_CLAIM_NAME_LEN];
+    /* READ_MANY_WRITE_SHARED only: the key every claimant shares; non-zero. */
+    uint64_t shared_claim_key;
+};
+SPDK_STATIC_ASSERT(sizeof(struct spdk_bdev_claim_opts) == 48, "spdk_bdev_claim_opts layout");
+
+/* "not_claimed", "exclusive_write", "read_many_write_one", "read_many_write_none",
+ * "read_many_write_shared", or "invalid_claim". */
+const char *spdk_bdev_claim_get_name(enum spdk_bdev_claim_type claim_type);
+/* Zeroes the first size bytes of opts and sets opts_size. */
+void spdk_bdev_claim_opts_init(struct spdk_bdev_claim_opts *opts, size_t size);
+
+/* Claims the bdev of desc for module (opts may be NULL). The READ_MANY_* claims
+ * ("v2") belong to desc and end when it is closed; EXCL_WRITE is the same claim as
+ * spdk_bdev_module_claim_bdev (it ends with spdk_bdev_module_release_bdev).
+ * - READ_MANY_WRITE_ONE: desc becomes the only writer (a read-only desc is made
+ *   writable); refused while the bdev is claimed or another descriptor writes.
+ * - READ_MANY_WRITE_NONE: desc must be read-only; any number of such claims, from
+ *   any descriptors and modules; refused while another descriptor writes to an
+ *   unclaimed bdev.
+ * - READ_MANY_WRITE_SHARED: every claimant passes the same non-zero
+ *   shared_claim_key and becomes a writer; refused while a descriptor without
+ *   such a claim writes.
+ * While claimed, the bdev cannot be opened for writing (-EPERM).
+ * Returns 0; -EINVAL (no desc, opts_size 0, a key with ONE or NONE, no key with
+ * SHARED, a writable desc with NONE); -EPERM (claimed with another type, desc
+ * already holds a claim, the claim conflicts); -ENOTSUP (unknown type); -ENOMEM. */
+int spdk_bdev_module_claim_bdev_desc(struct spdk_bdev_desc *desc, enum spdk_bdev_claim_type type,
+                                     struct spdk_bdev_claim_opts *opts,
+                                     struct spdk_bdev_module *module);
+
 /* Claims bdev for module, exclusively for writing (SPDK's "v1" claim): other
  * descriptors may still read, and desc (when given) becomes writable. Returns 0, or
- * -EPERM when the bdev is already claimed. */
+ * -EPERM when the bdev is already claimed (with any type). The claim outlives desc:
+ * it ends with spdk_bdev_module_release_bdev. */
 int spdk_bdev_module_claim_bdev(struct spdk_bdev *bdev, struct spdk_bdev_desc *desc,
                                 struct spdk_bdev_module *module);
+/* Ends the EXCL_WRITE claim of bdev. A READ_MANY_* claim is not released this way
+ * (only by closing its descriptor): the call logs an error and changes nothing. */
 void spdk_bdev_module_release_bdev(struct spdk_bdev *bdev);
 
 typedef void (*spdk_bdev_unregister_cb)(void *cb_arg, int rc);
@@ -137,6 +177,16 @@ struct spdk_bdev_alias {
 
 /* Declared outside struct spdk_bdev so that C++ sees one type. */
 TAILQ_HEAD(spdk_bdev_aliases_list, spdk_bdev_alias);
+
+/* One descriptor-bound claim (owned by the bdev layer). */
+struct spdk_bdev_module_claim {
+    struct spdk_bdev_module *module;
+    struct spdk_bdev_desc *desc;
+    char name[SPDK_BDEV_CLAIM_NAME_LEN];
+    TAILQ_ENTRY(spdk_bdev_module_claim) link;
+};
+
+TAILQ_HEAD(v2_claims, spdk_bdev_module_claim);
 
 typedef TAILQ_HEAD(, spdk_bdev_io) bdev_io_tailq_t;
 typedef STAILQ_HEAD(, spdk_bdev_io) bdev_io_stailq_t;
@@ -216,7 +266,17 @@ struct spdk_bdev {
     struct __bdev_internal_fields {
         enum spdk_bdev_status status;
         enum spdk_bdev_claim_type claim_type;
-        struct spdk_bdev_module *claim_module;
+        union __bdev_internal_claim {
+            /* EXCL_WRITE (spdk_bdev_module_claim_bdev) */
+            struct __bdev_internal_claim_v1 {
+                struct spdk_bdev_module *module;
+            } v1;
+            /* READ_MANY_* (spdk_bdev_module_claim_bdev_desc) */
+            struct __bdev_internal_claim_v2 {
+                struct v2_claims claims;
+                uint64_t key;
+            } v2;
+        } claim;
         spdk_bdev_unregister_cb unregister_cb;
         void *unregister_ctx;
         TAILQ_HEAD(, spdk_bdev_desc) open_descs;

@@ -1,8 +1,11 @@
 // The bdev layer's management side: modules, registration, names, descriptors,
 // unregistration and hot remove, start and stop. The I/O path is in bdev_io.cpp.
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <new>
+#include <string>
+#include <utility>
 
 #include "bdev/bdev_internal.hpp"
 #include "spdk/env.h"
@@ -57,6 +60,75 @@ spdk_bdev *lookup_locked(Manager &m, const char *name) {
 
 void free_desc(spdk_bdev_desc *desc) {
     delete desc;
+}
+
+// ---- claims (helpers) ------------------------------------------------------------
+
+bool claim_type_is_v2(spdk_bdev_claim_type type) {
+    return type == SPDK_BDEV_CLAIM_READ_MANY_WRITE_ONE ||
+           type == SPDK_BDEV_CLAIM_READ_MANY_WRITE_NONE ||
+           type == SPDK_BDEV_CLAIM_READ_MANY_WRITE_SHARED;
+}
+
+// Ends the descriptor-bound claims of bdev once none is left.
+void reset_claim_locked(spdk_bdev *bdev) {
+    std::memset(&bdev->internal.claim, 0, sizeof(bdev->internal.claim));
+    bdev->internal.claim_type = SPDK_BDEV_CLAIM_NONE;
+}
+
+// Frees the claims released while bdev was being examined.
+void drop_dead_claims_locked(spdk_bdev *bdev) {
+    spdk_bdev_module_claim *claim = TAILQ_FIRST(&bdev->internal.claim.v2.claims);
+    while (claim != nullptr) {
+        spdk_bdev_module_claim *next = TAILQ_NEXT(claim, link);
+        if (claim->desc == nullptr) {
+            TAILQ_REMOVE(&bdev->internal.claim.v2.claims, claim, link);
+            delete claim;
+        }
+        claim = next;
+    }
+    if (TAILQ_EMPTY(&bdev->internal.claim.v2.claims)) {
+        reset_claim_locked(bdev);
+    }
+}
+
+// Releases the descriptor-bound claim of desc (it is closing).
+void release_desc_claim_locked(spdk_bdev_desc *desc) {
+    spdk_bdev *bdev = desc->bdev;
+    spdk_bdev_module_claim *claim = std::exchange(desc->claim, nullptr);
+    if (bdev->internal.examine_in_progress == 0) {
+        TAILQ_REMOVE(&bdev->internal.claim.v2.claims, claim, link);
+        delete claim;
+        if (TAILQ_EMPTY(&bdev->internal.claim.v2.claims)) {
+            reset_claim_locked(bdev);
+        }
+    } else {
+        claim->module = nullptr;
+        claim->desc = nullptr;
+    }
+}
+
+// "type T by module M[, M2...]", for messages about a claimed bdev.
+std::string claim_holders_locked(const spdk_bdev *bdev) {
+    std::string text = "type ";
+    text += spdk_bdev_claim_get_name(bdev->internal.claim_type);
+    text += " by module";
+    if (bdev->internal.claim_type == SPDK_BDEV_CLAIM_EXCL_WRITE) {
+        const spdk_bdev_module *owner = bdev->internal.claim.v1.module;
+        text += ' ';
+        text += owner != nullptr && owner->name != nullptr ? owner->name : "(unknown)";
+        return text;
+    }
+    const char *sep = " ";
+    const spdk_bdev_module_claim *claim = nullptr;
+    TAILQ_FOREACH(claim, &bdev->internal.claim.v2.claims, link) {
+        if (claim->module != nullptr) {
+            text += sep;
+            text += claim->module->name != nullptr ? claim->module->name : "(unknown)";
+            sep = ", ";
+        }
+    }
+    return text;
 }
 
 // ---- module actions (init and examine) -------------------------------------------
@@ -154,19 +226,47 @@ void examine(spdk_bdev *bdev) {
             }
         }
     }
-    if (bdev->internal.claim_type != SPDK_BDEV_CLAIM_NONE) {
-        spdk_bdev_module *owner = bdev->internal.claim_module;
-        if (owner != nullptr && owner->examine_disk != nullptr) {
-            owner->internal.action_in_progress++;
-            owner->examine_disk(bdev);
+    std::unique_lock lock(m.lock);
+    switch (bdev->internal.claim_type) {
+        case SPDK_BDEV_CLAIM_NONE:
+            lock.unlock();
+            TAILQ_FOREACH(module, &g_modules, internal.tailq) {
+                if (module->examine_disk != nullptr) {
+                    module->internal.action_in_progress++;
+                    module->examine_disk(bdev);
+                }
+            }
+            return;
+        case SPDK_BDEV_CLAIM_EXCL_WRITE: {
+            // Only the module that holds the claim examines the disk.
+            spdk_bdev_module *owner = bdev->internal.claim.v1.module;
+            lock.unlock();
+            if (owner != nullptr && owner->examine_disk != nullptr) {
+                owner->internal.action_in_progress++;
+                owner->examine_disk(bdev);
+            }
+            return;
         }
-        return;
+        default:
+            break;
     }
-    TAILQ_FOREACH(module, &g_modules, internal.tailq) {
-        if (module->examine_disk != nullptr) {
-            module->internal.action_in_progress++;
-            module->examine_disk(bdev);
+    // Every module with a descriptor-bound claim examines the disk. A claim
+    // released meanwhile (its descriptor closed) stays listed, without module,
+    // until the last examine of this bdev is done, so that the walk stays valid.
+    bdev->internal.examine_in_progress++;
+    spdk_bdev_module_claim *claim = nullptr;
+    TAILQ_FOREACH(claim, &bdev->internal.claim.v2.claims, link) {
+        spdk_bdev_module *owner = claim->module;
+        if (owner == nullptr || owner->examine_disk == nullptr) {
+            continue;
         }
+        owner->internal.action_in_progress++;
+        lock.unlock();
+        owner->examine_disk(bdev);
+        lock.lock();
+    }
+    if (--bdev->internal.examine_in_progress == 0) {
+        drop_dead_claims_locked(bdev);
     }
 }
 
@@ -768,7 +868,7 @@ int spdk_bdev_register(struct spdk_bdev *bdev) {
     }
     bdev->internal.status = SPDK_BDEV_STATUS_READY;
     bdev->internal.claim_type = SPDK_BDEV_CLAIM_NONE;
-    bdev->internal.claim_module = nullptr;
+    std::memset(&bdev->internal.claim, 0, sizeof(bdev->internal.claim));
     bdev->internal.unregister_cb = nullptr;
     bdev->internal.unregister_ctx = nullptr;
     bdev->internal.stat = stat;
@@ -936,24 +1036,238 @@ int spdk_bdev_module_claim_bdev(struct spdk_bdev *bdev, struct spdk_bdev_desc *d
     Manager &m = manager();
     std::lock_guard guard(m.lock);
     if (bdev->internal.claim_type != SPDK_BDEV_CLAIM_NONE) {
-        SPDK_ERRLOG("bdev %s is already claimed by module %s\n", bdev->name,
-                    bdev->internal.claim_module != nullptr ? bdev->internal.claim_module->name
-                                                           : "(unknown)");
+        SPDK_ERRLOG("bdev %s already claimed: %s\n", bdev->name,
+                    claim_holders_locked(bdev).c_str());
         return -EPERM;
     }
     if (desc != nullptr && !desc->write) {
         desc->write = true;
     }
     bdev->internal.claim_type = SPDK_BDEV_CLAIM_EXCL_WRITE;
-    bdev->internal.claim_module = module;
+    bdev->internal.claim.v1.module = module;
     return 0;
 }
 
 void spdk_bdev_module_release_bdev(struct spdk_bdev *bdev) {
     Manager &m = manager();
     std::lock_guard guard(m.lock);
+    if (claim_type_is_v2(bdev->internal.claim_type)) {
+        // SPDK asserts here; its claim list would be lost otherwise.
+        SPDK_ERRLOG(
+            "bdev %s: a %s claim ends when its descriptor closes, not by "
+            "spdk_bdev_module_release_bdev\n",
+            bdev->name, spdk_bdev_claim_get_name(bdev->internal.claim_type));
+        return;
+    }
     bdev->internal.claim_type = SPDK_BDEV_CLAIM_NONE;
-    bdev->internal.claim_module = nullptr;
+    bdev->internal.claim.v1.module = nullptr;
+}
+
+const char *spdk_bdev_claim_get_name(enum spdk_bdev_claim_type claim_type) {
+    switch (claim_type) {
+        case SPDK_BDEV_CLAIM_NONE:
+            return "not_claimed";
+        case SPDK_BDEV_CLAIM_EXCL_WRITE:
+            return "exclusive_write";
+        case SPDK_BDEV_CLAIM_READ_MANY_WRITE_ONE:
+            return "read_many_write_one";
+        case SPDK_BDEV_CLAIM_READ_MANY_WRITE_NONE:
+            return "read_many_write_none";
+        case SPDK_BDEV_CLAIM_READ_MANY_WRITE_SHARED:
+            return "read_many_write_shared";
+        default:
+            return "invalid_claim";
+    }
+}
+
+void spdk_bdev_claim_opts_init(struct spdk_bdev_claim_opts *opts, size_t size) {
+    if (opts == nullptr || size == 0) {
+        SPDK_ERRLOG("spdk_bdev_claim_opts_init needs opts and a size\n");
+        return;
+    }
+    std::memset(opts, 0, std::min(size, sizeof(*opts)));
+    opts->opts_size = size;
+}
+
+namespace {
+
+#define CLAIM_OPTS_FIELD_FITS(field, opts_size)                                             \
+    field_fits(offsetof(spdk_bdev_claim_opts, field), sizeof(spdk_bdev_claim_opts{}.field), \
+               (opts_size))
+
+// The caller's options, as far as its opts_size reaches; -EINVAL for size 0.
+int copy_claim_opts(const spdk_bdev_claim_opts *src, spdk_bdev_claim_opts *dst) {
+    if (src->opts_size == 0) {
+        SPDK_ERRLOG("claim options with opts_size 0\n");
+        return -EINVAL;
+    }
+    *dst = spdk_bdev_claim_opts{};
+    dst->opts_size = src->opts_size;
+    if (CLAIM_OPTS_FIELD_FITS(name, src->opts_size)) {
+        std::snprintf(dst->name, sizeof(dst->name), "%s", src->name);
+    }
+    if (CLAIM_OPTS_FIELD_FITS(shared_claim_key, src->opts_size)) {
+        dst->shared_claim_key = src->shared_claim_key;
+    }
+    return 0;
+}
+
+#undef CLAIM_OPTS_FIELD_FITS
+
+// Whether a descriptor other than desc has the bdev open for writing.
+bool other_writer_locked(const spdk_bdev_desc *desc) {
+    const spdk_bdev_desc *open = nullptr;
+    TAILQ_FOREACH(open, &desc->bdev->internal.open_descs, link) {
+        if (open != desc && open->write) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The checks of each claim type (SPDK's order): 0 when the claim may be taken.
+int verify_write_one_locked(const spdk_bdev_desc *desc, const spdk_bdev_claim_opts &opts) {
+    spdk_bdev *bdev = desc->bdev;
+    if (opts.shared_claim_key != 0) {
+        SPDK_ERRLOG("%s: a read_many_write_one claim takes no shared_claim_key\n", bdev->name);
+        return -EINVAL;
+    }
+    if (bdev->internal.claim_type != SPDK_BDEV_CLAIM_NONE) {
+        SPDK_ERRLOG("bdev %s already claimed: %s\n", bdev->name,
+                    claim_holders_locked(bdev).c_str());
+        return -EPERM;
+    }
+    if (other_writer_locked(desc)) {
+        SPDK_NOTICELOG("%s: no read_many_write_one claim while another descriptor writes\n",
+                       bdev->name);
+        return -EPERM;
+    }
+    return 0;
+}
+
+int verify_write_none_locked(const spdk_bdev_desc *desc, const spdk_bdev_claim_opts &opts) {
+    spdk_bdev *bdev = desc->bdev;
+    if (desc->write) {
+        SPDK_ERRLOG("%s: a read_many_write_none claim needs a read-only descriptor\n", bdev->name);
+        return -EINVAL;
+    }
+    if (opts.shared_claim_key != 0) {
+        SPDK_ERRLOG("%s: a read_many_write_none claim takes no shared_claim_key\n", bdev->name);
+        return -EINVAL;
+    }
+    if (bdev->internal.claim_type == SPDK_BDEV_CLAIM_NONE && other_writer_locked(desc)) {
+        SPDK_NOTICELOG("%s: no read_many_write_none claim while another descriptor writes\n",
+                       bdev->name);
+        return -EPERM;
+    }
+    return 0;
+}
+
+int verify_write_shared_locked(const spdk_bdev_desc *desc, const spdk_bdev_claim_opts &opts) {
+    spdk_bdev *bdev = desc->bdev;
+    if (opts.shared_claim_key == 0) {
+        SPDK_ERRLOG("%s: a read_many_write_shared claim needs a shared_claim_key\n", bdev->name);
+        return -EINVAL;
+    }
+    switch (bdev->internal.claim_type) {
+        case SPDK_BDEV_CLAIM_NONE:
+            if (other_writer_locked(desc)) {
+                SPDK_NOTICELOG(
+                    "%s: no read_many_write_shared claim while another descriptor writes "
+                    "without a claim\n",
+                    bdev->name);
+                return -EPERM;
+            }
+            return 0;
+        case SPDK_BDEV_CLAIM_READ_MANY_WRITE_SHARED:
+            if (opts.shared_claim_key != bdev->internal.claim.v2.key) {
+                SPDK_ERRLOG("bdev %s already claimed with another key: %s\n", bdev->name,
+                            claim_holders_locked(bdev).c_str());
+                return -EPERM;
+            }
+            return 0;
+        default:
+            SPDK_ERRLOG("bdev %s already claimed: %s\n", bdev->name,
+                        claim_holders_locked(bdev).c_str());
+            return -EBUSY;
+    }
+}
+
+int take_v2_claim_locked(spdk_bdev_desc *desc, spdk_bdev_claim_type type,
+                         const spdk_bdev_claim_opts &opts, spdk_bdev_module *module) {
+    spdk_bdev *bdev = desc->bdev;
+    auto *claim = new (std::nothrow) spdk_bdev_module_claim{};
+    if (claim == nullptr) {
+        SPDK_ERRLOG("%s: out of memory for a claim\n", bdev->name);
+        return -ENOMEM;
+    }
+    claim->module = module;
+    claim->desc = desc;
+    static_assert(sizeof(claim->name) == sizeof(opts.name));
+    std::memcpy(claim->name, opts.name, sizeof(claim->name));
+    desc->claim = claim;
+    if (bdev->internal.claim_type == SPDK_BDEV_CLAIM_NONE) {
+        bdev->internal.claim_type = type;
+        TAILQ_INIT(&bdev->internal.claim.v2.claims);
+        bdev->internal.claim.v2.key = opts.shared_claim_key;
+    }
+    TAILQ_INSERT_TAIL(&bdev->internal.claim.v2.claims, claim, link);
+    if (type != SPDK_BDEV_CLAIM_READ_MANY_WRITE_NONE) {
+        desc->write = true;  // ONE and SHARED make their descriptor a writer
+    }
+    return 0;
+}
+
+}  // namespace
+
+int spdk_bdev_module_claim_bdev_desc(struct spdk_bdev_desc *desc, enum spdk_bdev_claim_type type,
+                                     struct spdk_bdev_claim_opts *opts,
+                                     struct spdk_bdev_module *module) {
+    if (desc == nullptr) {
+        SPDK_ERRLOG("spdk_bdev_module_claim_bdev_desc needs a descriptor\n");
+        return -EINVAL;
+    }
+    spdk_bdev *bdev = desc->bdev;
+    spdk_bdev_claim_opts local{};
+    if (opts == nullptr) {
+        spdk_bdev_claim_opts_init(&local, sizeof(local));
+    } else if (copy_claim_opts(opts, &local) != 0) {
+        return -EINVAL;
+    }
+    Manager &m = manager();
+    std::unique_lock lock(m.lock);
+    if (bdev->internal.claim_type != SPDK_BDEV_CLAIM_NONE && bdev->internal.claim_type != type) {
+        SPDK_ERRLOG("bdev %s already claimed: %s\n", bdev->name,
+                    claim_holders_locked(bdev).c_str());
+        return -EPERM;
+    }
+    if (claim_type_is_v2(type) && desc->claim != nullptr) {
+        SPDK_ERRLOG("%s: the descriptor already holds a %s claim named '%s'\n", bdev->name,
+                    spdk_bdev_claim_get_name(type), desc->claim->name);
+        return -EPERM;
+    }
+    int rc = 0;
+    switch (type) {
+        case SPDK_BDEV_CLAIM_EXCL_WRITE:
+            lock.unlock();
+            return spdk_bdev_module_claim_bdev(bdev, desc, module);
+        case SPDK_BDEV_CLAIM_READ_MANY_WRITE_ONE:
+            rc = verify_write_one_locked(desc, local);
+            break;
+        case SPDK_BDEV_CLAIM_READ_MANY_WRITE_NONE:
+            rc = verify_write_none_locked(desc, local);
+            break;
+        case SPDK_BDEV_CLAIM_READ_MANY_WRITE_SHARED:
+            rc = verify_write_shared_locked(desc, local);
+            break;
+        default:
+            SPDK_ERRLOG("%s: claim type %d is not supported\n", bdev->name, static_cast<int>(type));
+            return -ENOTSUP;
+    }
+    if (rc == 0) {
+        rc = take_v2_claim_locked(desc, type, local, module);
+    }
+    return rc;
 }
 
 // ---- descriptors -----------------------------------------------------------------
@@ -994,10 +1308,8 @@ int spdk_bdev_open_ext_v2(const char *bdev_name, bool write, spdk_bdev_event_cb_
         return -ENODEV;
     }
     if (write && bdev->internal.claim_type != SPDK_BDEV_CLAIM_NONE) {
-        SPDK_ERRLOG("bdev %s is claimed by module %s: it cannot be opened for writing\n",
-                    bdev->name,
-                    bdev->internal.claim_module != nullptr ? bdev->internal.claim_module->name
-                                                           : "(unknown)");
+        SPDK_ERRLOG("bdev %s already claimed (%s): it cannot be opened for writing\n", bdev->name,
+                    claim_holders_locked(bdev).c_str());
         return -EPERM;
     }
     auto *desc = new (std::nothrow) spdk_bdev_desc;
@@ -1043,6 +1355,9 @@ void spdk_bdev_close(struct spdk_bdev_desc *desc) {
         std::lock_guard guard(m.lock);
         TAILQ_REMOVE(&bdev->internal.open_descs, desc, link);
         desc->closed = true;
+        if (desc->claim != nullptr) {
+            release_desc_claim_locked(desc);
+        }
         if (desc->refs == 0) {
             free_desc(desc);
         }

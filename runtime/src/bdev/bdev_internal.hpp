@@ -33,6 +33,8 @@ struct spdk_bdev_desc {
     void *event_ctx = nullptr;
     bool write = false;
     bool closed = false;
+    // The descriptor-bound (READ_MANY_*) claim taken through it; released at close.
+    spdk_bdev_module_claim *claim = nullptr;
     // Event messages in flight to the opener's thread: the descriptor stays
     // allocated until the last has run, even when closed meanwhile.
     uint32_t refs = 0;
