@@ -5,8 +5,7 @@
 # against real SPDK). Warnings are errors in every preset.
 #
 # SPDK is looked for in $SPDKCPP_SPDK_PREFIX, by default /var/cache/spdkcpp/spdk
-# (an install prefix with lib/pkgconfig/spdk_bdev.pc, from SPDK's own
-# `./configure --prefix=... --with-shared && make install`).
+# (an SPDK install prefix, with lib/pkgconfig/spdk_bdev.pc and shared libraries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
