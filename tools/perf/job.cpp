@@ -109,7 +109,8 @@ Task<Result<void>> Job::run() {
     const std::size_t align = std::max<std::size_t>(desc->bdev().buf_align(), kPage);
     const uint64_t io_size = options_.io_size;
     const uint64_t units = region_size_ / io_size;
-    const uint32_t depth = static_cast<uint32_t>(std::min<uint64_t>(options_.queue_depth, units));
+    const uint32_t depth = Job::depth(options_, region_size_);
+    result_.queue_depth = depth;
     std::vector<Slot> slots;
     slots.reserve(depth);
     for (uint32_t i = 0; i < depth; ++i) {
@@ -132,8 +133,10 @@ Task<Result<void>> Job::run() {
                              options_.seed * 0x9e3779b97f4a7c15ULL + core_ * 131 + i + 1});
     }
     const uint64_t start = Clock::ticks();
-    deadline_ = start + Clock::to_ticks(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::duration<double>(options_.seconds)));
+    // In doubles, saturating: a long -t must not wrap the deadline round to the past.
+    const double run_ticks = options_.seconds * static_cast<double>(Clock::hz());
+    const double room = static_cast<double>(UINT64_MAX - start);
+    deadline_ = run_ticks >= room ? UINT64_MAX : start + static_cast<uint64_t>(run_ticks);
     std::vector<Task<int>> workers;
     workers.reserve(slots.size());
     for (Slot &slot : slots) {
@@ -155,8 +158,10 @@ Task<int> Job::worker(Slot &slot) {
     for (;;) {
         const uint64_t offset = slot.pick(random, io_size);
         bool is_read = w == Workload::RandRead || w == Workload::Read;
+        bool is_write = w == Workload::RandWrite || w == Workload::Write;
         if (w == Workload::Rw || w == Workload::RandRw) {
             is_read = (slot.rng >> 11) % 100 < options_.read_percent;
+            is_write = !is_read;
             slot.rng = slot.rng * 6364136223846793005ULL + 1442695040888963407ULL;
         }
         // Latency runs from the submission to the completion of each I/O, as
@@ -206,9 +211,11 @@ Task<int> Job::worker(Slot &slot) {
         }
         const uint64_t done = Clock::ticks();
         if (r) {
-            if (w == Workload::Rw || w == Workload::RandRw) {
-                (is_read ? result_.reads : result_.writes) += 1;
-            }
+            // Verify's pass is a write and a read; write_zeroes, unmap and flush
+            // are neither.
+            const bool verify = w == Workload::Verify;
+            result_.reads += static_cast<uint64_t>(is_read || verify);
+            result_.writes += static_cast<uint64_t>(is_write || verify);
             // ios_ alone counts (result_.ios and bytes are set from it at the end).
             ios_.store(ios_.load(std::memory_order_relaxed) + ops, std::memory_order_relaxed);
             result_.latency.record((done - submitted) / ops);

@@ -1,6 +1,7 @@
 // A job: one bdev driven from one core, keeping queue_depth I/Os in flight.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -21,12 +22,13 @@ struct Mismatch {
 
 struct JobResult {
     uint64_t ios = 0;
-    uint64_t reads = 0;  // of the ios, for rw and randrw
+    uint64_t reads = 0;  // of the ios: reads and writes (verify's pass counts one of each)
     uint64_t writes = 0;
     uint64_t bytes = 0;
     uint64_t errors = 0;
     uint64_t mismatches = 0;
     double seconds = 0;
+    uint32_t queue_depth = 0;  // as run: -q, or less when the job's region has less room
     LatencyHistogram latency;  // in ticks
     std::vector<Mismatch> first_mismatches;
 };
@@ -35,6 +37,13 @@ class Job {
   public:
     Job(const Options &options, std::string bdev, uint32_t core, uint64_t region_offset,
         uint64_t region_size, spdkcpp::ThreadRef thread);
+
+    // The depth the job runs at: -q, or the I/Os of io_size its region holds when
+    // that is less (each I/O in flight has blocks of its own).
+    [[nodiscard]] static uint32_t depth(const Options &options, uint64_t region_size) noexcept {
+        return static_cast<uint32_t>(
+            std::min<uint64_t>(options.queue_depth, region_size / options.io_size));
+    }
 
     // Runs on the job's thread until the run time is over or stop() is called.
     spdkcpp::Task<spdkcpp::Result<void>> run();

@@ -103,6 +103,13 @@ Task<int> perf_main(const perf::Options &options) {
                        cores.size(), options.io_size);
             co_return EXIT_FAILURE;
         }
+        if (const uint32_t depth = Job::depth(options, share * options.io_size);
+            depth < options.queue_depth) {
+            fmt::print(stderr,
+                       "spdkcpp-perf: -q {}: {} holds {} I/Os of {} bytes per job (each I/O in "
+                       "flight has blocks of its own), so its jobs run at depth {}\n",
+                       options.queue_depth, b.name(), share, options.io_size, depth);
+        }
         for (std::size_t i = 0; i < cores.size(); ++i) {
             jobs.push_back(std::make_unique<Job>(options, std::string(b.name()), cores[i],
                                                  i * share * options.io_size,
@@ -189,6 +196,9 @@ int main(int argc, char **argv) {
         const bool help = options.error().kind() == ErrorKind::Cancelled;
         fmt::print(help ? stdout : stderr, "{}\n", options.error().context());
         return help ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
+    for (const std::string &warning : options->warnings) {
+        fmt::print(stderr, "spdkcpp-perf: {}\n", warning);
     }
     if (auto mask = spdkcpp::CoreMask::parse(options->core_mask); !mask) {
         fmt::print(stderr, "spdkcpp-perf: -m: {}\n", mask.error());

@@ -24,6 +24,10 @@ enum class Workload {
     Flush
 };
 
+// bdevperf takes -t below INT_MAX seconds; so do we (the deadline in ticks then
+// fits in 64 bits at any tick rate up to 8 GHz).
+inline constexpr double kMaxSeconds = 2147483646;
+
 struct Options {
     uint32_t queue_depth = 0;
     uint64_t io_size = 0;
@@ -43,6 +47,7 @@ struct Options {
     std::string rpc_addr;                // SPDK's -r
     bool no_rpc_server = false;          // SPDK's --no-rpc-server
     uint64_t seed = 0x5eed;
+    std::vector<std::string> warnings;  // for the caller to print (bdevperf's "Ignoring -M")
 
     [[nodiscard]] bool random() const noexcept;
     [[nodiscard]] bool reads_only() const noexcept;
