@@ -48,6 +48,38 @@ std::optional<uint64_t> check_pattern(const DmaBuf &buf, uint64_t offset, uint64
 
 }  // namespace
 
+std::optional<std::string_view> unsupported_io(Workload workload, spdkcpp::Bdev bdev) noexcept {
+    using spdkcpp::IoType;
+    const bool reads = bdev.supports(IoType::Read);
+    const bool writes = bdev.supports(IoType::Write);
+    switch (workload) {
+        case Workload::RandRead:
+        case Workload::Read:
+            return reads ? std::nullopt : std::optional<std::string_view>("read");
+        case Workload::RandWrite:
+        case Workload::Write:
+            return writes ? std::nullopt : std::optional<std::string_view>("write");
+        case Workload::Rw:
+        case Workload::RandRw:
+        case Workload::Verify:
+            if (!reads) {
+                return "read";
+            }
+            return writes ? std::nullopt : std::optional<std::string_view>("write");
+        case Workload::WriteZeroes:
+            return bdev.supports(IoType::WriteZeroes) || writes
+                       ? std::nullopt
+                       : std::optional<std::string_view>("write_zeroes");
+        case Workload::Unmap:
+            return bdev.supports(IoType::Unmap) ? std::nullopt
+                                                : std::optional<std::string_view>("unmap");
+        case Workload::Flush:
+            return bdev.supports(IoType::Flush) ? std::nullopt
+                                                : std::optional<std::string_view>("flush");
+    }
+    return std::nullopt;
+}
+
 // One of the queue_depth workers of a job: its buffers, its offsets, its random
 // state. Workers own disjoint parts of the job's region, so no two I/Os of a job
 // ever overlap (which verify needs).

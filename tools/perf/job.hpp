@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "histogram.hpp"
 #include "options.hpp"
+#include "spdkcpp/bdev.hpp"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/task.hpp"
 #include "spdkcpp/thread.hpp"
@@ -32,6 +35,10 @@ struct JobResult {
     LatencyHistogram latency;  // in ticks
     std::vector<Mismatch> first_mismatches;
 };
+
+// The I/O type the workload needs and the bdev does not support ("unmap"), if any.
+// Write zeroes counts as supported where writes are: the bdev layer emulates it.
+std::optional<std::string_view> unsupported_io(Workload workload, spdkcpp::Bdev bdev) noexcept;
 
 class Job {
   public:

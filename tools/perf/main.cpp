@@ -61,6 +61,22 @@ Result<std::vector<Bdev>> pick_bdevs(const perf::Options &o) {
         }
         bdevs.push_back(*b);
     }
+    // bdevperf skips a bdev that cannot do the workload's I/O ("Skipping X because
+    // it does not support unmap") and then ends the run with an error: so do we,
+    // naming every such bdev, rather than spin through I/Os that all fail.
+    bool unsupported = false;
+    for (Bdev b : bdevs) {
+        if (auto missing = perf::unsupported_io(o.workload, b)) {
+            fmt::print(stderr, "spdkcpp-perf: skipping {}: it does not support {}\n", b.name(),
+                       *missing);
+            unsupported = true;
+        }
+    }
+    if (unsupported) {
+        return fail(
+            ErrorKind::NotSupported,
+            fmt::format("no job runs: -w {} needs I/O a bdev does not support", o.workload_name));
+    }
     for (Bdev b : bdevs) {
         if (o.io_size % b.block_size() != 0) {
             return fail(ErrorKind::InvalidParameter,
