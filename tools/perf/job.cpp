@@ -1,5 +1,7 @@
 #include "job.hpp"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <optional>
 
@@ -228,6 +230,8 @@ Task<int> Job::worker(Slot &slot) {
                         if (result_.first_mismatches.size() < kMismatchesKept) {
                             result_.first_mismatches.push_back({offset, *bad});
                         }
+                        // bdevperf stops the job at a mismatch, -f or not.
+                        failed(offset, "read back other data than it wrote", false);
                     }
                 }
                 break;
@@ -253,9 +257,23 @@ Task<int> Job::worker(Slot &slot) {
             result_.latency.record((done - submitted) / ops);
         } else {
             ++result_.errors;
+            if (!options_.continue_on_failure) {
+                failed(offset, fmt::format("failed: {}", r.error()), true);
+            }
         }
     }
     co_return 0;
+}
+
+// Off the I/O path: runs at most once per failed I/O, and stops the job.
+void Job::failed(uint64_t offset, std::string what, bool whole_run) {
+    if (!result_.first_failure) {
+        result_.first_failure = FirstFailure{offset, std::move(what)};
+    }
+    stop();
+    if (whole_run && stop_all_ != nullptr) {
+        stop_all_();
+    }
 }
 
 }  // namespace perf

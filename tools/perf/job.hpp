@@ -23,6 +23,12 @@ struct Mismatch {
     uint64_t byte;
 };
 
+// The first I/O of a job that failed (or, for verify, read back other data).
+struct FirstFailure {
+    uint64_t offset = 0;
+    std::string what;
+};
+
 struct JobResult {
     uint64_t ios = 0;
     uint64_t reads = 0;  // of the ios: reads and writes (verify's pass counts one of each)
@@ -34,6 +40,7 @@ struct JobResult {
     uint32_t queue_depth = 0;  // as run: -q, or less when the job's region has less room
     LatencyHistogram latency;  // in ticks
     std::vector<Mismatch> first_mismatches;
+    std::optional<FirstFailure> first_failure;  // what stopped the job, if anything did
 };
 
 // The I/O type the workload needs and the bdev does not support ("unmap"), if any.
@@ -58,6 +65,10 @@ class Job {
     // From any thread: finish the I/O in flight and end the job.
     void stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
 
+    // Called on the job's thread at its first failure that ends the run (an I/O
+    // error without -f), to stop the other jobs too, as bdevperf does.
+    void on_failure(void (*stop_all)()) noexcept { stop_all_ = stop_all; }
+
     // Progress so far, readable from any thread while the job runs.
     [[nodiscard]] uint64_t ios_so_far() const noexcept {
         return ios_.load(std::memory_order_relaxed);
@@ -70,6 +81,7 @@ class Job {
   private:
     struct Slot;
     spdkcpp::Task<int> worker(Slot &slot);
+    void failed(uint64_t offset, std::string what, bool whole_run);
     [[nodiscard]] bool running(uint64_t now) const noexcept {
         return now < deadline_ && !stop_.load(std::memory_order_relaxed);
     }
@@ -84,6 +96,7 @@ class Job {
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> ios_{0};
     JobResult result_;
+    void (*stop_all_)() = nullptr;
 };
 
 }  // namespace perf

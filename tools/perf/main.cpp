@@ -34,13 +34,18 @@ using spdkcpp::Task;
 std::vector<std::unique_ptr<Job>> *g_jobs = nullptr;
 std::atomic<bool> g_interrupted{false};
 
-void interrupt() {
-    g_interrupted = true;
+// Stops every job (from any thread: the vector does not change while jobs run).
+void interrupt_jobs() {
     if (g_jobs != nullptr) {
         for (auto &job : *g_jobs) {
             job->stop();
         }
     }
+}
+
+void interrupt() {
+    g_interrupted = true;
+    interrupt_jobs();
 }
 
 // The bdevs to run on, checked against the I/O size.
@@ -132,6 +137,9 @@ Task<int> perf_main(const perf::Options &options) {
                                                  share * options.io_size, threads[i].ref()));
         }
     }
+    for (auto &job : jobs) {
+        job->on_failure(&interrupt_jobs);
+    }
     g_jobs = &jobs;
     // A signal that came while the app started or the jobs were made: both run on
     // the app thread, so it is seen here or reaches the jobs through g_jobs.
@@ -173,6 +181,15 @@ Task<int> perf_main(const perf::Options &options) {
             continue;
         }
         const perf::JobResult &r = job.result();
+        if (r.first_failure) {
+            // bdevperf's "Job: X ended in about N seconds with error".
+            fmt::print(stderr,
+                       "spdkcpp-perf: job {} on core {} ended after {:.2f} s with an error: the "
+                       "I/O at offset {} {}\n",
+                       job.bdev(), job.core(), r.seconds, r.first_failure->offset,
+                       r.first_failure->what);
+            exit_code = EXIT_FAILURE;
+        }
         for (const perf::Mismatch &m : r.first_mismatches) {
             fmt::print(stderr, "spdkcpp-perf: verify mismatch on {}: I/O at offset {}, byte {}\n",
                        job.bdev(), m.offset, m.byte);
@@ -194,9 +211,16 @@ Task<int> perf_main(const perf::Options &options) {
         perf::print_table(options, summaries, total);
     }
     if (total.errors != 0 || total.mismatches != 0) {
-        fmt::print(stderr, "spdkcpp-perf: {} errors, {} mismatches\n", total.errors,
-                   total.mismatches);
-        exit_code = EXIT_FAILURE;
+        fmt::print(stderr, "spdkcpp-perf: {} errors, {} mismatches{}\n", total.errors,
+                   total.mismatches,
+                   options.continue_on_failure && total.errors != 0
+                       ? " (-f: the run went on past the errors)"
+                       : "");
+        // With -f failed I/Os do not fail the run (bdevperf's exit code); data that
+        // reads back wrong always does.
+        if (!options.continue_on_failure || total.mismatches != 0) {
+            exit_code = EXIT_FAILURE;
+        }
     }
     if (g_interrupted) {
         fmt::print(stderr, "spdkcpp-perf: interrupted\n");

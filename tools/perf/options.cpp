@@ -204,6 +204,8 @@ Result<Options> parse(int argc, char **argv) {
     cli.add_option("--malloc", malloc_size, "create malloc bdev Malloc0 of this size (256M)");
     cli.add_option("--malloc-block-size", o.malloc_block_size, "block size of --malloc's bdev");
     cli.add_option("--seed", o.seed, "seed of the random offsets");
+    cli.add_flag("-f,--continue-on-failure", o.continue_on_failure,
+                 "go on after failed I/Os (counted); without it the first stops the run");
     cli.add_flag("--json", o.json, "print the results as one JSON document on stdout");
     cli.add_flag("--no-huge", o.no_huge, "run without hugepages (SPDK needs -s with it)");
     cli.add_option("-s,--mem-size", o.mem_size_mb, "DMA memory to reserve, in MiB (SPDK's -s)");

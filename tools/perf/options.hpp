@@ -41,6 +41,9 @@ struct Options {
     std::optional<uint64_t> malloc_bytes;
     uint32_t malloc_block_size = 512;
     bool json = false;
+    // bdevperf's -f: I/O errors are counted and the run goes on (and does not fail);
+    // without it the first failed I/O stops every job and fails the run.
+    bool continue_on_failure = false;
     bool no_huge = false;                // SPDK's --no-huge
     std::optional<int> mem_size_mb;      // SPDK's -s
     bool disable_cpumask_locks = false;  // SPDK's --disable-cpumask-locks
