@@ -147,16 +147,30 @@ Task<int> perf_main(const perf::Options &options) {
         interrupt();
     }
     const uint64_t start = spdkcpp::Clock::ticks();
-    auto progress = spdkcpp::Poller::every(std::chrono::seconds(1), [&] {
+    const uint32_t period = options.show_period == 0 ? 1 : options.show_period;
+    uint64_t last_ios = 0;
+    uint64_t last_ticks = start;
+    auto progress = spdkcpp::Poller::every(std::chrono::seconds(period), [&] {
         uint64_t ios = 0;
         for (auto &job : jobs) {
             ios += job->ios_so_far();
         }
-        const double elapsed = spdkcpp::Clock::to_us(spdkcpp::Clock::ticks() - start) / 1e6;
-        fmt::print(stderr, "\r{:>12.0f} IOPS {:>10.2f} MiB/s  {:>5.1f} / {:.1f} s",
-                   static_cast<double>(ios) / elapsed,
-                   static_cast<double>(ios * options.io_size) / elapsed / (1024.0 * 1024.0),
-                   elapsed, options.seconds);
+        const uint64_t now = spdkcpp::Clock::ticks();
+        const double elapsed = spdkcpp::Clock::to_us(now - start) / 1e6;
+        if (options.show_period == 0) {
+            fmt::print(stderr, "\r{:>12.0f} IOPS {:>10.2f} MiB/s  {:>5.1f} / {:.1f} s",
+                       static_cast<double>(ios) / elapsed,
+                       static_cast<double>(ios * options.io_size) / elapsed / (1024.0 * 1024.0),
+                       elapsed, options.seconds);
+        } else {
+            // -S: this period's rate, a line each, as bdevperf's periodic results.
+            const double span = spdkcpp::Clock::to_us(now - last_ticks) / 1e6;
+            const auto done = static_cast<double>(ios - last_ios);
+            fmt::print(stderr, "{:>8.1f} s {:>12.0f} IOPS {:>10.2f} MiB/s\n", elapsed, done / span,
+                       done * static_cast<double>(options.io_size) / span / (1024.0 * 1024.0));
+        }
+        last_ios = ios;
+        last_ticks = now;
         return spdkcpp::PollStatus::Idle;
     });
     std::vector<Task<Result<void>>> running;
@@ -166,7 +180,9 @@ Task<int> perf_main(const perf::Options &options) {
     auto outcomes = co_await spdkcpp::when_all(std::move(running));
     progress = fail(ErrorKind::Closed);
     g_jobs = nullptr;
-    fmt::print(stderr, "\n");
+    if (options.show_period == 0) {
+        fmt::print(stderr, "\n");
+    }
 
     int exit_code = EXIT_SUCCESS;
     std::vector<perf::Summary> summaries;

@@ -200,7 +200,11 @@ Result<Options> parse(int argc, char **argv) {
     cli.add_option("-t,--time", o.seconds, "run time in seconds")->required();
     cli.add_option("-m,--cpumask", o.core_mask, "core mask, as SPDK's -m (0x3, [0-1])");
     cli.add_option("-c,--config", o.config_file, "SPDK JSON config file");
-    cli.add_option("-b,--bdev", o.bdevs, "bdev to run on (repeatable; default: every bdev)");
+    cli.add_option("-T,-b,--bdev", o.bdevs,
+                   "bdev to run on (bdevperf's -T; repeatable; default: every bdev)");
+    cli.add_option("-S,--show-period", o.show_period,
+                   "print the I/O rate of each period of this many seconds (bdevperf's -S)")
+        ->check(CLI::Range(1U, 86400U));
     cli.add_option("--malloc", malloc_size, "create malloc bdev Malloc0 of this size (256M)");
     cli.add_option("--malloc-block-size", o.malloc_block_size, "block size of --malloc's bdev");
     cli.add_option("--seed", o.seed, "seed of the random offsets");

@@ -41,6 +41,9 @@ struct Options {
     std::optional<uint64_t> malloc_bytes;
     uint32_t malloc_block_size = 512;
     bool json = false;
+    // bdevperf's -S: results every this many seconds, one line each (0: a
+    // progress line rewritten each second on stderr).
+    uint32_t show_period = 0;
     // bdevperf's -f: I/O errors are counted and the run goes on (and does not fail);
     // without it the first failed I/O stops every job and fails the run.
     bool continue_on_failure = false;
