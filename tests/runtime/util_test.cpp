@@ -1,10 +1,13 @@
 // Conformance of cpuset, string, log and zipf helpers.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "spdk/cpuset.h"
+#include "spdk/env.h"
 #include "spdk/log.h"
 #include "spdk/string.h"
 #include "spdk/util.h"
@@ -155,6 +158,27 @@ TEST(Log, CallbackReceivesMessagesAtOrBelowLevel) {
     EXPECT_EQ(g_captured.lines[0].first, SPDK_LOG_ERROR);
     EXPECT_EQ(g_captured.lines[0].second, "error 1\n");
     EXPECT_EQ(g_captured.lines[1].first, SPDK_LOG_NOTICE);
+}
+
+// One message a second from a call site; the count of the rest comes with the next.
+TEST(Log, RateLimitedErrorsAreSquashedAndCounted) {
+    g_captured.lines.clear();
+    spdk_log_open(capture);
+    auto burst = [](int n) {
+        for (int i = 0; i < n; ++i) {
+            SPDK_ERRLOG_RATELIMIT("failed %d\n", i);
+        }
+    };
+    burst(1000);
+    ASSERT_EQ(g_captured.lines.size(), 1U);
+    EXPECT_EQ(g_captured.lines[0].second, "failed 0\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    burst(1);
+    spdk_log_close();
+    ASSERT_EQ(g_captured.lines.size(), 3U);
+    EXPECT_EQ(g_captured.lines[1].second, "failed 0\n");
+    EXPECT_EQ(g_captured.lines[2].first, SPDK_LOG_ERROR);
+    EXPECT_EQ(g_captured.lines[2].second, "(same message squashed 999 times)\n");
 }
 
 TEST(Log, FlagsGateInfoLogs) {

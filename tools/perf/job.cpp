@@ -1,5 +1,7 @@
 #include "job.hpp"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <optional>
 
@@ -47,6 +49,38 @@ std::optional<uint64_t> check_pattern(const DmaBuf &buf, uint64_t offset, uint64
 }
 
 }  // namespace
+
+std::optional<std::string_view> unsupported_io(Workload workload, spdkcpp::Bdev bdev) noexcept {
+    using spdkcpp::IoType;
+    const bool reads = bdev.supports(IoType::Read);
+    const bool writes = bdev.supports(IoType::Write);
+    switch (workload) {
+        case Workload::RandRead:
+        case Workload::Read:
+            return reads ? std::nullopt : std::optional<std::string_view>("read");
+        case Workload::RandWrite:
+        case Workload::Write:
+            return writes ? std::nullopt : std::optional<std::string_view>("write");
+        case Workload::Rw:
+        case Workload::RandRw:
+        case Workload::Verify:
+            if (!reads) {
+                return "read";
+            }
+            return writes ? std::nullopt : std::optional<std::string_view>("write");
+        case Workload::WriteZeroes:
+            return bdev.supports(IoType::WriteZeroes) || writes
+                       ? std::nullopt
+                       : std::optional<std::string_view>("write_zeroes");
+        case Workload::Unmap:
+            return bdev.supports(IoType::Unmap) ? std::nullopt
+                                                : std::optional<std::string_view>("unmap");
+        case Workload::Flush:
+            return bdev.supports(IoType::Flush) ? std::nullopt
+                                                : std::optional<std::string_view>("flush");
+    }
+    return std::nullopt;
+}
 
 // One of the queue_depth workers of a job: its buffers, its offsets, its random
 // state. Workers own disjoint parts of the job's region, so no two I/Os of a job
@@ -109,7 +143,8 @@ Task<Result<void>> Job::run() {
     const std::size_t align = std::max<std::size_t>(desc->bdev().buf_align(), kPage);
     const uint64_t io_size = options_.io_size;
     const uint64_t units = region_size_ / io_size;
-    const uint32_t depth = static_cast<uint32_t>(std::min<uint64_t>(options_.queue_depth, units));
+    const uint32_t depth = Job::depth(options_, region_size_);
+    result_.queue_depth = depth;
     std::vector<Slot> slots;
     slots.reserve(depth);
     for (uint32_t i = 0; i < depth; ++i) {
@@ -132,8 +167,10 @@ Task<Result<void>> Job::run() {
                              options_.seed * 0x9e3779b97f4a7c15ULL + core_ * 131 + i + 1});
     }
     const uint64_t start = Clock::ticks();
-    deadline_ = start + Clock::to_ticks(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::duration<double>(options_.seconds)));
+    // In doubles, saturating: a long -t must not wrap the deadline round to the past.
+    const double run_ticks = options_.seconds * static_cast<double>(Clock::hz());
+    const double room = static_cast<double>(UINT64_MAX - start);
+    deadline_ = run_ticks >= room ? UINT64_MAX : start + static_cast<uint64_t>(run_ticks);
     std::vector<Task<int>> workers;
     workers.reserve(slots.size());
     for (Slot &slot : slots) {
@@ -155,8 +192,10 @@ Task<int> Job::worker(Slot &slot) {
     for (;;) {
         const uint64_t offset = slot.pick(random, io_size);
         bool is_read = w == Workload::RandRead || w == Workload::Read;
+        bool is_write = w == Workload::RandWrite || w == Workload::Write;
         if (w == Workload::Rw || w == Workload::RandRw) {
             is_read = (slot.rng >> 11) % 100 < options_.read_percent;
+            is_write = !is_read;
             slot.rng = slot.rng * 6364136223846793005ULL + 1442695040888963407ULL;
         }
         // Latency runs from the submission to the completion of each I/O, as
@@ -191,6 +230,8 @@ Task<int> Job::worker(Slot &slot) {
                         if (result_.first_mismatches.size() < kMismatchesKept) {
                             result_.first_mismatches.push_back({offset, *bad});
                         }
+                        // bdevperf stops the job at a mismatch, -f or not.
+                        failed(offset, "read back other data than it wrote", false);
                     }
                 }
                 break;
@@ -206,17 +247,33 @@ Task<int> Job::worker(Slot &slot) {
         }
         const uint64_t done = Clock::ticks();
         if (r) {
-            if (w == Workload::Rw || w == Workload::RandRw) {
-                (is_read ? result_.reads : result_.writes) += 1;
-            }
+            // Verify's pass is a write and a read; write_zeroes, unmap and flush
+            // are neither.
+            const bool verify = w == Workload::Verify;
+            result_.reads += static_cast<uint64_t>(is_read || verify);
+            result_.writes += static_cast<uint64_t>(is_write || verify);
             // ios_ alone counts (result_.ios and bytes are set from it at the end).
             ios_.store(ios_.load(std::memory_order_relaxed) + ops, std::memory_order_relaxed);
             result_.latency.record((done - submitted) / ops);
         } else {
             ++result_.errors;
+            if (!options_.continue_on_failure) {
+                failed(offset, fmt::format("failed: {}", r.error()), true);
+            }
         }
     }
     co_return 0;
+}
+
+// Off the I/O path: runs at most once per failed I/O, and stops the job.
+void Job::failed(uint64_t offset, std::string what, bool whole_run) {
+    if (!result_.first_failure) {
+        result_.first_failure = FirstFailure{offset, std::move(what)};
+    }
+    stop();
+    if (whole_run && stop_all_ != nullptr) {
+        stop_all_();
+    }
 }
 
 }  // namespace perf

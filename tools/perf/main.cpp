@@ -34,13 +34,18 @@ using spdkcpp::Task;
 std::vector<std::unique_ptr<Job>> *g_jobs = nullptr;
 std::atomic<bool> g_interrupted{false};
 
-void interrupt() {
-    g_interrupted = true;
+// Stops every job (from any thread: the vector does not change while jobs run).
+void interrupt_jobs() {
     if (g_jobs != nullptr) {
         for (auto &job : *g_jobs) {
             job->stop();
         }
     }
+}
+
+void interrupt() {
+    g_interrupted = true;
+    interrupt_jobs();
 }
 
 // The bdevs to run on, checked against the I/O size.
@@ -60,6 +65,22 @@ Result<std::vector<Bdev>> pick_bdevs(const perf::Options &o) {
             return fail(b.error());
         }
         bdevs.push_back(*b);
+    }
+    // bdevperf skips a bdev that cannot do the workload's I/O ("Skipping X because
+    // it does not support unmap") and then ends the run with an error: so do we,
+    // naming every such bdev, rather than spin through I/Os that all fail.
+    bool unsupported = false;
+    for (Bdev b : bdevs) {
+        if (auto missing = perf::unsupported_io(o.workload, b)) {
+            fmt::print(stderr, "spdkcpp-perf: skipping {}: it does not support {}\n", b.name(),
+                       *missing);
+            unsupported = true;
+        }
+    }
+    if (unsupported) {
+        return fail(
+            ErrorKind::NotSupported,
+            fmt::format("no job runs: -w {} needs I/O a bdev does not support", o.workload_name));
     }
     for (Bdev b : bdevs) {
         if (o.io_size % b.block_size() != 0) {
@@ -103,11 +124,21 @@ Task<int> perf_main(const perf::Options &options) {
                        cores.size(), options.io_size);
             co_return EXIT_FAILURE;
         }
+        if (const uint32_t depth = Job::depth(options, share * options.io_size);
+            depth < options.queue_depth) {
+            fmt::print(stderr,
+                       "spdkcpp-perf: -q {}: {} holds {} I/Os of {} bytes per job (each I/O in "
+                       "flight has blocks of its own), so its jobs run at depth {}\n",
+                       options.queue_depth, b.name(), share, options.io_size, depth);
+        }
         for (std::size_t i = 0; i < cores.size(); ++i) {
             jobs.push_back(std::make_unique<Job>(options, std::string(b.name()), cores[i],
                                                  i * share * options.io_size,
                                                  share * options.io_size, threads[i].ref()));
         }
+    }
+    for (auto &job : jobs) {
+        job->on_failure(&interrupt_jobs);
     }
     g_jobs = &jobs;
     // A signal that came while the app started or the jobs were made: both run on
@@ -116,16 +147,30 @@ Task<int> perf_main(const perf::Options &options) {
         interrupt();
     }
     const uint64_t start = spdkcpp::Clock::ticks();
-    auto progress = spdkcpp::Poller::every(std::chrono::seconds(1), [&] {
+    const uint32_t period = options.show_period == 0 ? 1 : options.show_period;
+    uint64_t last_ios = 0;
+    uint64_t last_ticks = start;
+    auto progress = spdkcpp::Poller::every(std::chrono::seconds(period), [&] {
         uint64_t ios = 0;
         for (auto &job : jobs) {
             ios += job->ios_so_far();
         }
-        const double elapsed = spdkcpp::Clock::to_us(spdkcpp::Clock::ticks() - start) / 1e6;
-        fmt::print(stderr, "\r{:>12.0f} IOPS {:>10.2f} MiB/s  {:>5.1f} / {:.1f} s",
-                   static_cast<double>(ios) / elapsed,
-                   static_cast<double>(ios * options.io_size) / elapsed / (1024.0 * 1024.0),
-                   elapsed, options.seconds);
+        const uint64_t now = spdkcpp::Clock::ticks();
+        const double elapsed = spdkcpp::Clock::to_us(now - start) / 1e6;
+        if (options.show_period == 0) {
+            fmt::print(stderr, "\r{:>12.0f} IOPS {:>10.2f} MiB/s  {:>5.1f} / {:.1f} s",
+                       static_cast<double>(ios) / elapsed,
+                       static_cast<double>(ios * options.io_size) / elapsed / (1024.0 * 1024.0),
+                       elapsed, options.seconds);
+        } else {
+            // -S: this period's rate, a line each, as bdevperf's periodic results.
+            const double span = spdkcpp::Clock::to_us(now - last_ticks) / 1e6;
+            const auto done = static_cast<double>(ios - last_ios);
+            fmt::print(stderr, "{:>8.1f} s {:>12.0f} IOPS {:>10.2f} MiB/s\n", elapsed, done / span,
+                       done * static_cast<double>(options.io_size) / span / (1024.0 * 1024.0));
+        }
+        last_ios = ios;
+        last_ticks = now;
         return spdkcpp::PollStatus::Idle;
     });
     std::vector<Task<Result<void>>> running;
@@ -135,7 +180,9 @@ Task<int> perf_main(const perf::Options &options) {
     auto outcomes = co_await spdkcpp::when_all(std::move(running));
     progress = fail(ErrorKind::Closed);
     g_jobs = nullptr;
-    fmt::print(stderr, "\n");
+    if (options.show_period == 0) {
+        fmt::print(stderr, "\n");
+    }
 
     int exit_code = EXIT_SUCCESS;
     std::vector<perf::Summary> summaries;
@@ -150,6 +197,15 @@ Task<int> perf_main(const perf::Options &options) {
             continue;
         }
         const perf::JobResult &r = job.result();
+        if (r.first_failure) {
+            // bdevperf's "Job: X ended in about N seconds with error".
+            fmt::print(stderr,
+                       "spdkcpp-perf: job {} on core {} ended after {:.2f} s with an error: the "
+                       "I/O at offset {} {}\n",
+                       job.bdev(), job.core(), r.seconds, r.first_failure->offset,
+                       r.first_failure->what);
+            exit_code = EXIT_FAILURE;
+        }
         for (const perf::Mismatch &m : r.first_mismatches) {
             fmt::print(stderr, "spdkcpp-perf: verify mismatch on {}: I/O at offset {}, byte {}\n",
                        job.bdev(), m.offset, m.byte);
@@ -171,9 +227,16 @@ Task<int> perf_main(const perf::Options &options) {
         perf::print_table(options, summaries, total);
     }
     if (total.errors != 0 || total.mismatches != 0) {
-        fmt::print(stderr, "spdkcpp-perf: {} errors, {} mismatches\n", total.errors,
-                   total.mismatches);
-        exit_code = EXIT_FAILURE;
+        fmt::print(stderr, "spdkcpp-perf: {} errors, {} mismatches{}\n", total.errors,
+                   total.mismatches,
+                   options.continue_on_failure && total.errors != 0
+                       ? " (-f: the run went on past the errors)"
+                       : "");
+        // With -f failed I/Os do not fail the run (bdevperf's exit code); data that
+        // reads back wrong always does.
+        if (!options.continue_on_failure || total.mismatches != 0) {
+            exit_code = EXIT_FAILURE;
+        }
     }
     if (g_interrupted) {
         fmt::print(stderr, "spdkcpp-perf: interrupted\n");
@@ -189,6 +252,9 @@ int main(int argc, char **argv) {
         const bool help = options.error().kind() == ErrorKind::Cancelled;
         fmt::print(help ? stdout : stderr, "{}\n", options.error().context());
         return help ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
+    for (const std::string &warning : options->warnings) {
+        fmt::print(stderr, "spdkcpp-perf: {}\n", warning);
     }
     if (auto mask = spdkcpp::CoreMask::parse(options->core_mask); !mask) {
         fmt::print(stderr, "spdkcpp-perf: -m: {}\n", mask.error());

@@ -1,9 +1,12 @@
 #include "options.hpp"
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -65,10 +68,14 @@ Result<uint64_t> parse_size(const std::string &text) {
                 shift = 30;
                 break;
             default:
-                return fail(ErrorKind::InvalidParameter, "'" + text + "' has an unknown suffix");
+                shift = 0;
+                break;
         }
-        if (suffix.size() > 2 || (suffix.size() == 2 && std::tolower(suffix[1]) != 'b')) {
-            return fail(ErrorKind::InvalidParameter, "'" + text + "' has an unknown suffix");
+        if (shift == 0 || suffix.size() > 2 ||
+            (suffix.size() == 2 && std::tolower(static_cast<unsigned char>(suffix[1])) != 'b')) {
+            return fail(ErrorKind::InvalidParameter,
+                        "'" + text + "': unknown size suffix '" + suffix +
+                            "' (sizes take k, m or g, for KiB, MiB, GiB, as SPDK's)");
         }
     }
     if (shift != 0 && value > (UINT64_MAX >> shift)) {
@@ -77,19 +84,74 @@ Result<uint64_t> parse_size(const std::string &text) {
     return value << shift;
 }
 
+namespace {
+
+// SPDK's JSON parser refuses containers nested deeper than this; so do we, before
+// anything recursive (nlohmann's dump) sees the document.
+constexpr int kMaxJsonDepth = 64;
+
+struct TooDeep {};
+
+Result<std::string> read_file(const std::string &path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        return fail(ErrorKind::InvalidParameter,
+                    "cannot read config file '" + path + "': it is a directory");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return fail(ErrorKind::InvalidParameter, "cannot read config file '" + path + "'");
+    }
+    std::ostringstream text;
+    try {
+        text << in.rdbuf();
+    } catch (const std::exception &e) {
+        return fail(ErrorKind::InvalidParameter,
+                    "cannot read config file '" + path + "': " + e.what());
+    }
+    if (in.bad()) {
+        return fail(ErrorKind::InvalidParameter, "cannot read config file '" + path + "'");
+    }
+    return text.str();
+}
+
+Result<nlohmann::json> parse_config(const std::string &text, const std::string &name) {
+    // Comments are accepted where SPDK accepts them (SPDK_JSON_PARSE_FLAG_ALLOW_COMMENTS).
+    const auto limit_depth = [](int depth, nlohmann::json::parse_event_t event, nlohmann::json &) {
+        if (depth >= kMaxJsonDepth && (event == nlohmann::json::parse_event_t::object_start ||
+                                       event == nlohmann::json::parse_event_t::array_start)) {
+            throw TooDeep{};
+        }
+        return true;
+    };
+    nlohmann::json config;
+    try {
+        config = nlohmann::json::parse(text, limit_depth, false, true);
+    } catch (const TooDeep &) {
+        return fail(ErrorKind::InvalidParameter, "config file '" + name + "' nests deeper than " +
+                                                     std::to_string(kMaxJsonDepth) +
+                                                     " levels (SPDK's limit)");
+    }
+    if (config.is_discarded() || !config.is_object()) {
+        return fail(ErrorKind::InvalidParameter, "config file '" + name + "' is not a JSON object");
+    }
+    return config;
+}
+
+}  // namespace
+
 Result<std::string> Options::json_config() const {
     nlohmann::json config = nlohmann::json::object();
     if (!config_file.empty()) {
-        std::ifstream in(config_file);
-        if (!in) {
-            return fail(ErrorKind::InvalidParameter,
-                        "cannot read config file '" + config_file + "'");
+        auto text = read_file(config_file);
+        if (!text) {
+            return fail(text.error());
         }
-        config = nlohmann::json::parse(in, nullptr, false);
-        if (config.is_discarded() || !config.is_object()) {
-            return fail(ErrorKind::InvalidParameter,
-                        "config file '" + config_file + "' is not a JSON object");
+        auto parsed = parse_config(*text, config_file);
+        if (!parsed) {
+            return fail(parsed.error());
         }
+        config = std::move(*parsed);
     }
     if (!malloc_bytes) {
         if (config_file.empty()) {
@@ -138,10 +200,16 @@ Result<Options> parse(int argc, char **argv) {
     cli.add_option("-t,--time", o.seconds, "run time in seconds")->required();
     cli.add_option("-m,--cpumask", o.core_mask, "core mask, as SPDK's -m (0x3, [0-1])");
     cli.add_option("-c,--config", o.config_file, "SPDK JSON config file");
-    cli.add_option("-b,--bdev", o.bdevs, "bdev to run on (repeatable; default: every bdev)");
+    cli.add_option("-T,-b,--bdev", o.bdevs,
+                   "bdev to run on (bdevperf's -T; repeatable; default: every bdev)");
+    cli.add_option("-S,--show-period", o.show_period,
+                   "print the I/O rate of each period of this many seconds (bdevperf's -S)")
+        ->check(CLI::Range(1U, 86400U));
     cli.add_option("--malloc", malloc_size, "create malloc bdev Malloc0 of this size (256M)");
     cli.add_option("--malloc-block-size", o.malloc_block_size, "block size of --malloc's bdev");
     cli.add_option("--seed", o.seed, "seed of the random offsets");
+    cli.add_flag("-f,--continue-on-failure", o.continue_on_failure,
+                 "go on after failed I/Os (counted); without it the first stops the run");
     cli.add_flag("--json", o.json, "print the results as one JSON document on stdout");
     cli.add_flag("--no-huge", o.no_huge, "run without hugepages (SPDK needs -s with it)");
     cli.add_option("-s,--mem-size", o.mem_size_mb, "DMA memory to reserve, in MiB (SPDK's -s)");
@@ -172,20 +240,36 @@ Result<Options> parse(int argc, char **argv) {
             "-o: " + (size ? std::string("the I/O size must not be 0") : size.error().context()));
     }
     o.io_size = *size;
-    if (!(o.seconds > 0)) {
-        return fail(ErrorKind::InvalidParameter, "-t: the run time must be positive");
+    if (!(o.seconds > 0) || !std::isfinite(o.seconds) || o.seconds > kMaxSeconds) {
+        return fail(
+            ErrorKind::InvalidParameter,
+            fmt::format("-t: the run time is more than 0 and at most {} seconds", kMaxSeconds));
     }
+    const bool mixed = o.workload == Workload::Rw || o.workload == Workload::RandRw;
     if (read_percent) {
         if (*read_percent > 100) {
             return fail(ErrorKind::InvalidParameter, "-M: the read percentage is 0 to 100");
         }
         o.read_percent = *read_percent;
-    } else if (o.workload == Workload::Rw || o.workload == Workload::RandRw) {
+        if (!mixed) {
+            // bdevperf warns and runs on.
+            o.warnings.push_back("ignoring -M: it applies only to rw and randrw");
+        }
+    } else if (mixed) {
         return fail(ErrorKind::InvalidParameter, "-M: rw and randrw need a read percentage");
+    }
+    if (o.malloc_block_size == 0 || o.malloc_block_size % 512 != 0) {
+        // SPDK's bdev_malloc_create refuses the same.
+        return fail(ErrorKind::InvalidParameter,
+                    "--malloc-block-size: " + std::to_string(o.malloc_block_size) +
+                        " is not a positive multiple of 512");
     }
     if (!malloc_size.empty()) {
         auto bytes = parse_size(malloc_size);
-        if (!bytes || *bytes == 0 || *bytes % o.malloc_block_size != 0) {
+        if (!bytes) {
+            return fail(ErrorKind::InvalidParameter, "--malloc: " + bytes.error().context());
+        }
+        if (*bytes == 0 || *bytes % o.malloc_block_size != 0) {
             return fail(ErrorKind::InvalidParameter,
                         "--malloc: '" + malloc_size + "' is not a positive multiple of " +
                             std::to_string(o.malloc_block_size) + " bytes");

@@ -24,6 +24,10 @@ enum class Workload {
     Flush
 };
 
+// bdevperf takes -t below INT_MAX seconds; so do we (the deadline in ticks then
+// fits in 64 bits at any tick rate up to 8 GHz).
+inline constexpr double kMaxSeconds = 2147483646;
+
 struct Options {
     uint32_t queue_depth = 0;
     uint64_t io_size = 0;
@@ -37,12 +41,19 @@ struct Options {
     std::optional<uint64_t> malloc_bytes;
     uint32_t malloc_block_size = 512;
     bool json = false;
+    // bdevperf's -S: results every this many seconds, one line each (0: a
+    // progress line rewritten each second on stderr).
+    uint32_t show_period = 0;
+    // bdevperf's -f: I/O errors are counted and the run goes on (and does not fail);
+    // without it the first failed I/O stops every job and fails the run.
+    bool continue_on_failure = false;
     bool no_huge = false;                // SPDK's --no-huge
     std::optional<int> mem_size_mb;      // SPDK's -s
     bool disable_cpumask_locks = false;  // SPDK's --disable-cpumask-locks
     std::string rpc_addr;                // SPDK's -r
     bool no_rpc_server = false;          // SPDK's --no-rpc-server
     uint64_t seed = 0x5eed;
+    std::vector<std::string> warnings;  // for the caller to print (bdevperf's "Ignoring -M")
 
     [[nodiscard]] bool random() const noexcept;
     [[nodiscard]] bool reads_only() const noexcept;

@@ -3,7 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -74,6 +78,12 @@ TEST(ParseSize, SuffixesAndErrors) {
     EXPECT_FALSE(parse_size("4q"));
     EXPECT_FALSE(parse_size(""));
     EXPECT_FALSE(parse_size("-4"));
+    // The message names the suffix and the ones there are (not "not a multiple").
+    auto t = parse_size("100T");
+    ASSERT_FALSE(t);
+    EXPECT_NE(t.error().context().find("unknown size suffix 'T'"), std::string::npos)
+        << t.error().context();
+    EXPECT_NE(t.error().context().find("k, m or g"), std::string::npos);
 }
 
 spdkcpp::Result<Options> parse_args(std::vector<std::string> args) {
@@ -116,6 +126,81 @@ TEST(Options, BadValuesAreNamed) {
     expect_error({"--malloc", "100", "-q", "1", "-o", "4k", "-w", "read", "-t", "1"}, "--malloc");
     expect_error({"-q", "1", "-o", "4k", "-w", "read", "-t", "1"}, "--malloc");
     expect_error({"--malloc", "4M", "-o", "4k", "-w", "read", "-t", "1"}, "queue-depth");
+    for (const char *t : {"8e9", "inf", "nan", "2147483647"}) {
+        expect_error({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "read", "-t", t}, "-t");
+    }
+    for (const char *bs : {"0", "100", "520"}) {
+        expect_error({"--malloc", "4M", "--malloc-block-size", bs, "-q", "1", "-o", "4k", "-w",
+                      "read", "-t", "1"},
+                     "--malloc-block-size");
+    }
+    expect_error({"--malloc", "100T", "-q", "1", "-o", "4k", "-w", "read", "-t", "1"},
+                 "unknown size suffix 'T'");
+}
+
+TEST(Options, ReadPercentOutsideRwIsIgnoredWithAWarning) {
+    auto o =
+        parse_args({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "read", "-M", "30", "-t", "1"});
+    ASSERT_TRUE(o) << o.error().context();
+    ASSERT_EQ(o->warnings.size(), 1U);
+    EXPECT_NE(o->warnings[0].find("ignoring -M"), std::string::npos);
+    auto rw =
+        parse_args({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "rw", "-M", "30", "-t", "1"});
+    ASSERT_TRUE(rw);
+    EXPECT_TRUE(rw->warnings.empty());
+}
+
+// A config file in a temporary directory, removed with it.
+class ConfigFile {
+  public:
+    explicit ConfigFile(const std::string &text)
+        : path_(std::filesystem::temp_directory_path() /
+                ("perf_test_" + std::to_string(::getpid()) + "_" + std::to_string(next_++) +
+                 ".json")) {
+        std::ofstream(path_) << text;
+    }
+    ~ConfigFile() { std::filesystem::remove(path_); }
+    ConfigFile(const ConfigFile &) = delete;
+    ConfigFile &operator=(const ConfigFile &) = delete;
+    [[nodiscard]] std::string path() const { return path_.string(); }
+
+  private:
+    static inline int next_ = 0;
+    std::filesystem::path path_;
+};
+
+spdkcpp::Result<std::string> config_of(const std::string &path) {
+    Options o;
+    o.config_file = path;
+    return o.json_config();
+}
+
+TEST(Options, ConfigCommentsAreAccepted) {
+    ConfigFile file("// a comment\n{\"subsystems\": [ /* none */ ]} // and another\n");
+    auto text = config_of(file.path());
+    ASSERT_TRUE(text) << text.error().context();
+    EXPECT_EQ(nlohmann::json::parse(*text)["subsystems"].size(), 0U);
+}
+
+TEST(Options, ConfigNestingIsLimitedAsSpdks) {
+    auto nested = [](int depth) {
+        // depth containers: an object holding depth - 1 arrays.
+        return "{\"a\": " + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+    };
+    ConfigFile ok(nested(64));
+    EXPECT_TRUE(config_of(ok.path()));
+    ConfigFile too_deep(nested(65));
+    auto refused = config_of(too_deep.path());
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().context().find("deeper than 64"), std::string::npos);
+    ConfigFile far_too_deep(nested(70'000));
+    EXPECT_FALSE(config_of(far_too_deep.path()));
+}
+
+TEST(Options, ConfigThatIsADirectoryIsRefused) {
+    auto r = config_of(std::filesystem::temp_directory_path().string());
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().context().find("is a directory"), std::string::npos) << r.error().context();
 }
 
 TEST(Options, MallocConfigIsSpdkJson) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "spdkcpp/clock.hpp"
 
 namespace perf {
@@ -15,6 +17,7 @@ Summary summarize(const std::string &name, int core, const JobResult &r, uint64_
     s.name = name;
     s.core = core;
     s.ios = r.ios;
+    s.queue_depth = r.queue_depth;
     s.reads = r.reads;
     s.writes = r.writes;
     s.iops = seconds > 0 ? static_cast<double>(r.ios) / seconds : 0;
@@ -31,8 +34,20 @@ Summary summarize(const std::string &name, int core, const JobResult &r, uint64_
 }
 
 void print_table(const Options &options, const std::vector<Summary> &jobs, const Summary &total) {
-    fmt::print("\nworkload {}, queue depth {}, I/O size {}, {} s\n", options.workload_name,
-               options.queue_depth, options.io_size, options.seconds);
+    // The depth the jobs ran at, which a small bdev cuts below -q.
+    uint32_t low = options.queue_depth;
+    uint32_t high = 0;
+    for (const Summary &s : jobs) {
+        low = std::min(low, s.queue_depth);
+        high = std::max(high, s.queue_depth);
+    }
+    std::string depth = std::to_string(options.queue_depth);
+    if (!jobs.empty() && (low != options.queue_depth || high != options.queue_depth)) {
+        depth = (low == high ? std::to_string(low) : fmt::format("{}-{}", low, high)) +
+                fmt::format(" (-q {} cut to the bdev's room)", options.queue_depth);
+    }
+    fmt::print("\nworkload {}, queue depth {}, I/O size {}, {} s\n", options.workload_name, depth,
+               options.io_size, options.seconds);
     fmt::print(
         "{:>16} {:>5} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10}\n",
         "Job", "Core", "IOPS", "MiB/s", "Avg(us)", "Min(us)", "p50(us)", "p99(us)", "p99.9(us)",
@@ -56,6 +71,7 @@ namespace {
 
 nlohmann::json fields(const Summary &s) {
     return {{"ios", s.ios},
+            {"queue_depth", s.queue_depth},
             {"reads", s.reads},
             {"writes", s.writes},
             {"iops", s.iops},
@@ -76,7 +92,7 @@ std::string to_json(const Options &options, const std::vector<Summary> &jobs,
                     const Summary &total) {
     nlohmann::json doc = fields(total);
     doc["workload"] = options.workload_name;
-    doc["queue_depth"] = options.queue_depth;
+    doc["queue_depth"] = options.queue_depth;  // -q; each job's is the depth it ran at
     doc["io_size"] = options.io_size;
     doc["seconds"] = options.seconds;
     doc["jobs"] = nlohmann::json::array();

@@ -10,8 +10,9 @@
 namespace perf {
 
 struct Summary {
-    std::string name;  // bdev, or "Total"
-    int core = -1;     // -1 for the total
+    std::string name;          // bdev, or "Total"
+    int core = -1;             // -1 for the total
+    uint32_t queue_depth = 0;  // as run (a job's)
     uint64_t ios = 0;
     uint64_t reads = 0;
     uint64_t writes = 0;

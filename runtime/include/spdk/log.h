@@ -45,6 +45,32 @@ void spdk_log_dump(FILE *fp, const char *label, const void *buf, size_t len);
 #define SPDK_NOTICELOG(...) spdk_log(SPDK_LOG_NOTICE, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define SPDK_PRINTF(...) spdk_log(SPDK_LOG_NOTICE, NULL, -1, NULL, __VA_ARGS__)
 
+/* As SPDK's: at most one message a second from this call site; the ones held back
+ * are counted and the count is logged with the next message that gets through. The
+ * caller includes spdk/env.h (spdk_get_ticks). Unlike SPDK's, its counters are
+ * atomic, as the call site may run on several reactors at once. */
+#define SPDK_ERRLOG_RATELIMIT(...)                                                                \
+    do {                                                                                          \
+        static uint64_t spdk_ratelimit_last_ = 0;                                                 \
+        static uint64_t spdk_ratelimit_squashed_ = 0;                                             \
+        uint64_t spdk_ratelimit_now_ = spdk_get_ticks();                                          \
+        uint64_t spdk_ratelimit_prev_ = __atomic_load_n(&spdk_ratelimit_last_, __ATOMIC_RELAXED); \
+        if ((spdk_ratelimit_prev_ == 0 ||                                                         \
+             spdk_ratelimit_now_ > spdk_ratelimit_prev_ + spdk_get_ticks_hz()) &&                 \
+            __atomic_compare_exchange_n(&spdk_ratelimit_last_, &spdk_ratelimit_prev_,             \
+                                        spdk_ratelimit_now_, false, __ATOMIC_RELAXED,             \
+                                        __ATOMIC_RELAXED)) {                                      \
+            SPDK_ERRLOG(__VA_ARGS__);                                                             \
+            uint64_t spdk_ratelimit_n_ =                                                          \
+                __atomic_exchange_n(&spdk_ratelimit_squashed_, 0, __ATOMIC_RELAXED);              \
+            if (spdk_ratelimit_n_ > 0) {                                                          \
+                SPDK_ERRLOG("(same message squashed %" PRIu64 " times)\n", spdk_ratelimit_n_);    \
+            }                                                                                     \
+        } else {                                                                                  \
+            __atomic_fetch_add(&spdk_ratelimit_squashed_, 1, __ATOMIC_RELAXED);                   \
+        }                                                                                         \
+    } while (0)
+
 /* A named switch for a component's INFO and DEBUG messages, off until
  * spdk_log_set_flag (or -L on the command line) turns it on. */
 struct spdk_log_flag {

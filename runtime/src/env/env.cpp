@@ -1,5 +1,6 @@
 // The embedded env: cores of the core mask, pinned OS threads, and time.
 #include <pthread.h>
+#include <unistd.h>
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
@@ -145,6 +146,38 @@ uint64_t measure_tsc_hz() {
     return static_cast<uint64_t>(static_cast<double>(c1 - c0) * 1e9 / static_cast<double>(ns));
 }
 
+// Whether the machine has CPU `core`, as DPDK's EAL decides it (eal_cpu_detected:
+// the CPU's topology is in sysfs); without sysfs, the configured CPU count.
+bool core_exists(uint32_t core) {
+    static const bool have_sysfs = access("/sys/devices/system/cpu", F_OK) == 0;
+    if (have_sysfs) {
+        const std::string path =
+            "/sys/devices/system/cpu/cpu" + std::to_string(core) + "/topology/core_id";
+        return access(path.c_str(), F_OK) == 0;
+    }
+    const long configured = sysconf(_SC_NPROCESSORS_CONF);
+    return configured > 0 && core < static_cast<unsigned long>(configured);
+}
+
+// The cores that exist, as a list ("0-1"), for error messages.
+std::string existing_cores() {
+    std::string out;
+    for (uint32_t c = 0; c < SPDK_CPUSET_SIZE;) {
+        if (!core_exists(c)) {
+            ++c;
+            continue;
+        }
+        uint32_t last = c;
+        while (last + 1 < SPDK_CPUSET_SIZE && core_exists(last + 1)) {
+            ++last;
+        }
+        out += (out.empty() ? "" : ",") + std::to_string(c) +
+               (last == c ? "" : "-" + std::to_string(last));
+        c = last + 1;
+    }
+    return out;
+}
+
 }  // namespace
 
 namespace spdk_embedded {
@@ -216,6 +249,15 @@ int spdk_env_init(const struct spdk_env_opts *user_opts) {
     if (spdk_cpuset_parse(&cores, mask) != 0 || spdk_cpuset_count(&cores) == 0) {
         SPDK_ERRLOG("invalid core mask '%s'\n", mask);
         return -EINVAL;
+    }
+    // DPDK refuses a core the machine does not have ("lcore N unavailable"), and so
+    // SPDK's env: a reactor for it would run unpinned, a silently different run.
+    for (uint32_t c = 0; c < SPDK_CPUSET_SIZE; ++c) {
+        if (spdk_cpuset_get_cpu(&cores, c) && !core_exists(c)) {
+            SPDK_ERRLOG("core mask '%s': core %u is unavailable (this machine has cores %s)\n",
+                        mask, c, existing_cores().c_str());
+            return -EINVAL;
+        }
     }
     uint32_t main_core = UINT32_MAX;
     if (opts.main_core >= 0) {

@@ -328,8 +328,10 @@ void check_detached(struct uring_disk *disk) {
 
 void fail_io(struct uring_task *task, int res) {
     struct uring_disk *disk = task->ch->disk;
-    SPDK_ERRLOG("uring bdev %s (%s): I/O failed: %s\n", disk->bdev.name, disk->filename,
-                spdk_strerror(res < 0 ? -res : EIO));
+    // Per I/O, as SPDK's "I/O failed with error": rate-limited, so that a file cut
+    // short or a full file system does not flood the log (hundreds of thousands a second).
+    SPDK_ERRLOG_RATELIMIT("uring bdev %s (%s): I/O failed: %s\n", disk->bdev.name, disk->filename,
+                          spdk_strerror(res < 0 ? -res : EIO));
     check_detached(disk);
     if (task->bounce != nullptr) {
         spdk_dma_free(task->bounce);
