@@ -190,32 +190,43 @@ class Error {
 // compile: a view taken through it (`DmaBuf::alloc(n)->bytes()`) would outlive the
 // value it views. Name the value first (`auto buf = DmaBuf::alloc(n); buf->bytes()`).
 // Handles that own nothing (trivially copyable: Bdev, ThreadRef) stay usable so.
+// Result<void> (no value, nothing to view) is std::expected<void, Error> itself, so
+// that a success costs what it always did on the I/O path.
+namespace detail {
 template <typename T>
-class Result : public std::expected<T, Error> {
+class OwningResult : public std::expected<T, Error> {
     using Base = std::expected<T, Error>;
 
   public:
     using Base::Base;
-    Result() = default;
-    Result(const Base &b) : Base(b) {}        // NOLINT: from std::expected, as it converts
-    Result(Base &&b) : Base(std::move(b)) {}  // NOLINT
+    OwningResult() = default;
+    OwningResult(const Base &b) : Base(b) {}        // NOLINT: from std::expected, as it converts
+    OwningResult(Base &&b) : Base(std::move(b)) {}  // NOLINT
 
-    template <typename U = T>
-    requires(!std::is_void_v<U>) U *operator->() &noexcept { return Base::operator->(); }
-    template <typename U = T>
-    requires(!std::is_void_v<U>) const U *operator->() const &noexcept {
-        return Base::operator->();
-    }
+    T *operator->() &noexcept { return Base::operator->(); }
+    const T *operator->() const &noexcept { return Base::operator->(); }
     template <typename U = T>
     requires(std::is_trivially_copyable_v<U>) U *operator->() &&noexcept {
         return Base::operator->();
     }
     template <typename U = T>
-    requires(!std::is_void_v<U> && !std::is_trivially_copyable_v<U>) U *operator->() && = delete;
+    requires(!std::is_trivially_copyable_v<U>) U *operator->() && = delete;
     template <typename U = T>
-    requires(!std::is_void_v<U> && !std::is_trivially_copyable_v<U>) const U *operator->()
-        const && = delete;
+    requires(!std::is_trivially_copyable_v<U>) const U *operator->() const && = delete;
 };
+
+template <typename T>
+struct ResultOf {
+    using type = OwningResult<T>;
+};
+template <>
+struct ResultOf<void> {
+    using type = std::expected<void, Error>;
+};
+}  // namespace detail
+
+template <typename T>
+using Result = typename detail::ResultOf<T>::type;
 
 // `return fail(ErrorKind::InvalidParameter, "...")` from a function returning Result.
 inline std::unexpected<Error> fail(ErrorKind kind, std::string context = {}) {
