@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up the machine, then builds and runs the whole test suite: the dev preset
-# (debug, assertions), the asan preset (ASan + UBSan), the tsan preset for the
-# thread tests and, where an SPDK install is found, the spdk preset (the same suite
-# against real SPDK). Warnings are errors in every preset.
+# (debug, assertions, thread checks), the release preset (NDEBUG: thread checks off,
+# as users ship), the asan preset (ASan + UBSan), the tsan preset and, where an SPDK
+# install is found, the spdk preset (the same suite against real SPDK). Warnings are
+# errors in every preset.
 #
 # SPDK is looked for in $SPDKCPP_SPDK_PREFIX, by default /var/cache/spdkcpp/spdk
 # (an SPDK install prefix, with lib/pkgconfig/spdk_bdev.pc and shared libraries).
@@ -23,7 +24,7 @@ run_preset() {
 export SPDKCPP_SPDK_PREFIX=${SPDKCPP_SPDK_PREFIX:-/var/cache/spdkcpp/spdk}
 presets=("$@")
 if ((${#presets[@]} == 0)); then
-    presets=(dev asan tsan)
+    presets=(dev release asan tsan)
     if [[ -f ${SPDKCPP_SPDK_PREFIX}/lib/pkgconfig/spdk_bdev.pc ]]; then
         presets+=(spdk)
     else

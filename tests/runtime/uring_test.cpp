@@ -249,10 +249,12 @@ class UringFixture : public BdevFixture {
         return rc;
     }
 
-    // Polls every thread until done() holds or 5 seconds passed.
+    // Polls every thread until done() holds, or gives up after 60 seconds: a guard
+    // against a hang (the kernel completes uring I/O in its own time), never a timing
+    // check, so a loaded machine only makes it slower.
     template <typename Pred>
     bool wait_for(Pred done) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
         while (!done()) {
             if (std::chrono::steady_clock::now() > deadline) {
                 return false;
