@@ -219,10 +219,18 @@ class BdevDesc {
                                                     num_blocks);
     }
     void read_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
-    BdevOperation<BdevOp::Readv, Units::Bytes> readv(BdevChannel &ch, std::span<const IoVec> iovs,
-                                                     uint64_t offset) {
-        return vector_op<BdevOp::Readv>(ch, iovs, offset);
+    // Reads into a scatter-gather list at byte offset: any contiguous range of
+    // IoVec, DmaBuf or iovec (a std::vector, a std::array, a span, as_iovecs' result).
+    // A temporary container does not compile (it could be gone before the I/O is);
+    // a temporary span of a named one does.
+    template <IoVecRange R>
+    requires SafeToLend<R> BdevOperation<BdevOp::Readv, Units::Bytes> readv(BdevChannel &ch,
+                                                                            R &&iovs,
+                                                                            uint64_t offset) {
+        return vector_op<BdevOp::Readv>(ch, iovecs_of(iovs), offset);
     }
+    template <IoVecRange R>
+    requires(!SafeToLend<R>) void readv(BdevChannel &, R &&, uint64_t) = delete;
 
     BdevOperation<BdevOp::Write, Units::Bytes> write(BdevChannel &ch, DmaBuf &buf,
                                                      uint64_t offset) {
@@ -236,10 +244,14 @@ class BdevDesc {
                                                      num_blocks);
     }
     void write_blocks(BdevChannel &, DmaBuf &&, uint64_t, uint64_t) = delete;
-    BdevOperation<BdevOp::Writev, Units::Bytes> writev(BdevChannel &ch, std::span<const IoVec> iovs,
-                                                       uint64_t offset) {
-        return vector_op<BdevOp::Writev>(ch, iovs, offset);
+    template <IoVecRange R>
+    requires SafeToLend<R> BdevOperation<BdevOp::Writev, Units::Bytes> writev(BdevChannel &ch,
+                                                                              R &&iovs,
+                                                                              uint64_t offset) {
+        return vector_op<BdevOp::Writev>(ch, iovecs_of(iovs), offset);
     }
+    template <IoVecRange R>
+    requires(!SafeToLend<R>) void writev(BdevChannel &, R &&, uint64_t) = delete;
 
     BdevOperation<BdevOp::WriteZeroes, Units::Bytes> write_zeroes(BdevChannel &ch, uint64_t offset,
                                                                   uint64_t length) {
@@ -424,12 +436,11 @@ class BdevDesc {
     }
 
     template <BdevOp Op>
-    BdevOperation<Op, Units::Bytes> vector_op(BdevChannel &ch, std::span<const IoVec> iovs,
+    BdevOperation<Op, Units::Bytes> vector_op(BdevChannel &ch, std::span<const iovec> raw,
                                               uint64_t offset) {
         if (!usable<Op>(ch)) [[unlikely]] {
             return refuse<Op, Units::Bytes>(ch);
         }
-        const std::span<const iovec> raw = as_iovecs(iovs);
         const uint64_t length = total_size(raw);
         if (length == 0) [[unlikely]] {
             return refuse_buffer<Op, Units::Bytes>(nullptr, 0, 0);

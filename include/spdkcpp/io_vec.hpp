@@ -5,7 +5,9 @@
 
 #include <sys/uio.h>
 
+#include <concepts>
 #include <cstddef>
+#include <ranges>
 #include <span>
 #include <type_traits>
 
@@ -69,6 +71,29 @@ inline std::span<const iovec> as_iovecs(std::span<const IoVec> vecs) noexcept {
 }
 inline std::span<const iovec> as_iovecs(std::span<const DmaBuf> bufs) noexcept {
     return {reinterpret_cast<const iovec *>(bufs.data()), bufs.size()};
+}
+
+// What a vectored I/O takes: a contiguous range of IoVec, DmaBuf or iovec.
+template <typename R>
+concept IoVecRange = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    (std::same_as<std::ranges::range_value_t<R>, IoVec> ||
+     std::same_as<std::ranges::range_value_t<R>, DmaBuf> ||
+     std::same_as<std::ranges::range_value_t<R>, iovec>);
+
+// A range that may be lent to an I/O: a named one, or a view (a span) that does not
+// own what it shows. A temporary container would be destroyed under the I/O.
+template <typename R>
+concept SafeToLend = std::is_lvalue_reference_v<R> || std::ranges::borrowed_range<R>;
+
+// The iovecs of such a range, without a copy.
+template <IoVecRange R>
+std::span<const iovec> iovecs_of(R &range) noexcept {
+    using V = std::ranges::range_value_t<R>;
+    if constexpr (std::same_as<V, iovec>) {
+        return {std::ranges::data(range), std::ranges::size(range)};
+    } else {
+        return as_iovecs(std::span<const V>(std::ranges::data(range), std::ranges::size(range)));
+    }
 }
 
 // Total bytes of a scatter-gather list.

@@ -92,8 +92,20 @@ TEST_F(BdevTest, VectoredIoAcrossSeveralBuffers) {
         EXPECT_TRUE(co_await desc->read(*ch, *whole, 0));
         EXPECT_TRUE(std::ranges::equal(whole->bytes().subspan(512, 1024), out[1].bytes()));
         std::array<DmaBuf, 2> in{*DmaBuf::alloc_zeroed(1024), *DmaBuf::alloc_zeroed(1024)};
-        EXPECT_TRUE(co_await desc->readv(*ch, std::array{IoVec(in[0]), IoVec(in[1])}, 0));
+        std::array in_v{IoVec(in[0]), IoVec(in[1])};
+        EXPECT_TRUE(co_await desc->readv(*ch, in_v, 0));
         EXPECT_TRUE(std::ranges::equal(in[1].bytes(), whole->bytes().subspan(1024, 1024)));
+        // The buffers themselves, and as_iovecs' view of them, are scatter-gather
+        // lists too.
+        std::vector<DmaBuf> bufs;
+        bufs.push_back(*DmaBuf::alloc_zeroed(512));
+        bufs.push_back(*DmaBuf::alloc_zeroed(1536));
+        EXPECT_TRUE(co_await desc->readv(*ch, bufs, 0));
+        EXPECT_TRUE(std::ranges::equal(bufs[1].bytes(), whole->bytes().subspan(512, 1536)));
+        bufs[0].fill(std::byte{0x77});
+        EXPECT_TRUE(co_await desc->writev(*ch, as_iovecs(std::span<const DmaBuf>(bufs)), 0));
+        EXPECT_TRUE(co_await desc->read(*ch, *whole, 0));
+        EXPECT_EQ(whole->bytes()[511], std::byte{0x77});
         co_return 0;
     }());
 }
