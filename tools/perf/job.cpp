@@ -145,6 +145,14 @@ Task<Result<void>> Job::run() {
     const uint64_t units = region_size_ / io_size;
     const uint32_t depth = Job::depth(options_, region_size_);
     result_.queue_depth = depth;
+    if (options_.zipf_theta) {
+        auto zipf = spdkcpp::Zipf::create(units, *options_.zipf_theta,
+                                          static_cast<uint32_t>(options_.seed + core_));
+        if (!zipf) {
+            co_return fail(zipf.error());
+        }
+        zipf_ = std::move(*zipf);
+    }
     std::vector<Slot> slots;
     slots.reserve(depth);
     for (uint32_t i = 0; i < depth; ++i) {
@@ -188,9 +196,13 @@ Task<int> Job::worker(Slot &slot) {
     BdevChannel &ch = *slot.channel;
     const uint64_t io_size = options_.io_size;
     const bool random = options_.random();
+    // -F: offsets from the job's Zipf generator instead of the slot's own.
+    const bool zipf = static_cast<bool>(zipf_);
+    const uint64_t region_first = region_offset_ / io_size;
     const Workload w = options_.workload;
     for (;;) {
-        const uint64_t offset = slot.pick(random, io_size);
+        const uint64_t offset =
+            zipf ? (region_first + zipf_.next()) * io_size : slot.pick(random, io_size);
         bool is_read = w == Workload::RandRead || w == Workload::Read;
         bool is_write = w == Workload::RandWrite || w == Workload::Write;
         if (w == Workload::Rw || w == Workload::RandRw) {

@@ -15,6 +15,7 @@
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/task.hpp"
 #include "spdkcpp/thread.hpp"
+#include "spdkcpp/zipf.hpp"
 
 namespace perf {
 
@@ -93,6 +94,9 @@ class Job {
     uint64_t region_size_;
     spdkcpp::ThreadRef thread_;
     uint64_t deadline_ = 0;
+    // -F: the job's one generator of offsets over its whole region (its workers
+    // share it: they run on the job's thread).
+    spdkcpp::Zipf zipf_;
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> ios_{0};
     JobResult result_;

@@ -208,6 +208,8 @@ Result<Options> parse(int argc, char **argv) {
     cli.add_option("--malloc", malloc_size, "create malloc bdev Malloc0 of this size (256M)");
     cli.add_option("--malloc-block-size", o.malloc_block_size, "block size of --malloc's bdev");
     cli.add_option("--seed", o.seed, "seed of the random offsets");
+    cli.add_option("-F,--zipf", o.zipf_theta,
+                   "Zipf-distributed random offsets with this theta in [0, 1) (bdevperf's -F)");
     cli.add_flag("-f,--continue-on-failure", o.continue_on_failure,
                  "go on after failed I/Os (counted); without it the first stops the run");
     cli.add_flag("--json", o.json, "print the results as one JSON document on stdout");
@@ -244,6 +246,15 @@ Result<Options> parse(int argc, char **argv) {
         return fail(
             ErrorKind::InvalidParameter,
             fmt::format("-t: the run time is more than 0 and at most {} seconds", kMaxSeconds));
+    }
+    if (o.zipf_theta) {
+        if (!(*o.zipf_theta >= 0.0 && *o.zipf_theta < 1.0)) {
+            return fail(ErrorKind::InvalidParameter, "-F: the Zipf theta is in [0, 1)");
+        }
+        if (!o.random()) {
+            return fail(ErrorKind::InvalidParameter,
+                        "-F: Zipf offsets apply to randread, randwrite and randrw");
+        }
     }
     const bool mixed = o.workload == Workload::Rw || o.workload == Workload::RandRw;
     if (read_percent) {

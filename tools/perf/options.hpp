@@ -53,6 +53,8 @@ struct Options {
     std::string rpc_addr;                // SPDK's -r
     bool no_rpc_server = false;          // SPDK's --no-rpc-server
     uint64_t seed = 0x5eed;
+    // bdevperf's -F: random offsets Zipf-distributed with this theta, in [0, 1).
+    std::optional<double> zipf_theta;
     std::vector<std::string> warnings;  // for the caller to print (bdevperf's "Ignoring -M")
 
     [[nodiscard]] bool random() const noexcept;
