@@ -31,8 +31,9 @@ class Zipf {
     }
     ~Zipf() { spdk_zipf_free(&zipf_); }
 
-    // range > 0 and theta in [0, 1) (0 is uniform); the same seed gives the same
-    // sequence.
+    // range > 0 and theta in [0, 1) (0 is uniform). seed: on the embedded runtime
+    // the same seed gives the same sequence; SPDK 25.09 takes the argument but seeds
+    // its generator itself, so there every generator differs.
     static Result<Zipf> create(uint64_t range, double theta, uint32_t seed = 0) {
         if (range == 0) {
             return fail(ErrorKind::InvalidParameter, "a Zipf range must not be empty");

@@ -31,6 +31,17 @@ TEST(Zipf, ValuesStayInRangeAndTheFirstIsHottest) {
     EXPECT_GT(counts[0], 10 * counts[99]);
 }
 
+TEST(Zipf, MovedFromOwnsNothing) {
+    auto a = Zipf::create(1000, 0.5, 42);
+    ASSERT_TRUE(a);
+    Zipf moved = std::move(*a);  // the moved-from owner frees nothing
+    EXPECT_TRUE(moved);
+    EXPECT_FALSE(*a);
+    EXPECT_LT(moved.next(), 1000U);
+}
+
+#ifdef SPDKCPP_TEST_EMBEDDED
+// SPDK 25.09 ignores the seed (its generator seeds itself); the runtime keeps it.
 TEST(Zipf, TheSameSeedGivesTheSameSequence) {
     auto a = Zipf::create(1000, 0.5, 42);
     auto b = Zipf::create(1000, 0.5, 42);
@@ -38,10 +49,8 @@ TEST(Zipf, TheSameSeedGivesTheSameSequence) {
     for (int i = 0; i < 100; ++i) {
         EXPECT_EQ(a->next(), b->next());
     }
-    Zipf moved = std::move(*a);  // the moved-from owner frees nothing
-    EXPECT_TRUE(moved);
-    EXPECT_FALSE(*a);
 }
+#endif
 
 }  // namespace
 }  // namespace spdkcpp
