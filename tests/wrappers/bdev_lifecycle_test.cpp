@@ -29,12 +29,12 @@ struct ParkOps {
     };
     void submit(Channel &, BdevIo<ParkOps> io) { held.push_back(std::move(io)); }
     bool supports(IoType t) const { return t == IoType::Read || t == IoType::Write; }
-    // On the thread that submitted them: completes the parked I/O as succeeded.
-    void release() {
+    // On the thread that submitted them: completes the parked I/O with status.
+    void release(IoStatus status = IoStatus::Success) {
         auto parked = std::move(held);
         held.clear();
         for (auto &io : parked) {
-            std::move(io).complete();
+            std::move(io).complete(status);
         }
     }
     std::vector<BdevIo<ParkOps>> held;
@@ -42,13 +42,16 @@ struct ParkOps {
 struct ParkModule {};
 BdevModule<ParkModule, ParkOps> park_module{"spdkcpp_lifecycle_park"};
 
-Result<BdevRegistration<ParkOps>> make_park(const std::string &name) {
-    return park_module.bdev<ParkOps>()
-        .name(name)
-        .product_name("parking bdev")
-        .block_size(512)
-        .block_count(64)
-        .build();
+Result<BdevRegistration<ParkOps>> make_park(const std::string &name, uint32_t align = 0) {
+    auto b = park_module.bdev<ParkOps>()
+                 .name(name)
+                 .product_name("parking bdev")
+                 .block_size(512)
+                 .block_count(64);
+    if (align != 0) {
+        return std::move(b).required_alignment(align).build();
+    }
+    return std::move(b).build();
 }
 
 // Unregisters `name` through the C API; *done becomes true when SPDK reports it.
@@ -300,6 +303,107 @@ TEST_F(BdevLifecycleTest, StatisticsCountWhatWasDone) {
         EXPECT_TRUE(total);
         EXPECT_GE(total->num_write_ops, 3U);
         EXPECT_GE(total->bytes_read, 2U * 4096);
+        co_return 0;
+    }());
+}
+
+TEST_F(BdevLifecycleTest, AFailedIoIsIoFailedAndSaysWhere) {
+    auto reg = driver_->on(app_, [] { return make_park("Park2"); });
+    ASSERT_TRUE(reg) << reg.error().message();
+    ParkOps *ops = &reg->ops();
+    auto desc = driver_->on(app_, [] { return BdevDesc::open("Park2", OpenMode::ReadWrite); });
+    auto ch = driver_->on(app_, [&] { return desc->io_channel(); });
+    ASSERT_TRUE(desc && ch);
+    std::optional<Result<void>> read_result;
+    std::optional<Result<void>> write_result;
+    auto io = [&]() -> Task<int> {
+        DmaBuf data = *DmaBuf::alloc(1024);
+        read_result = co_await desc->read_blocks(*ch, data, 3, 2);
+        write_result = co_await desc->write(*ch, data, 4096);
+        co_return 0;
+    };
+    ASSERT_TRUE(spawn(app_, io()));
+    driver_->run_until_idle();
+    ASSERT_EQ(ops->held.size(), 1U);
+    driver_->on(app_, [&] { ops->release(IoStatus::Failed); });
+    driver_->run_until_idle();
+    ASSERT_TRUE(read_result.has_value());
+    ASSERT_FALSE(*read_result);
+    EXPECT_EQ(read_result->error().kind(), ErrorKind::IoFailed);
+    EXPECT_NE(read_result->error().message().find("read failed at block 3"), std::string::npos)
+        << read_result->error().message();
+    ASSERT_EQ(ops->held.size(), 1U);  // the next I/O went on after the failure
+    driver_->on(app_, [&] { ops->release(IoStatus::Failed); });
+    driver_->run_until_idle();
+    ASSERT_TRUE(write_result.has_value());
+    ASSERT_FALSE(*write_result);
+    EXPECT_EQ(write_result->error().kind(), ErrorKind::IoFailed);
+    EXPECT_NE(write_result->error().message().find("write failed at byte 4096"), std::string::npos)
+        << write_result->error().message();
+    EXPECT_EQ(ch->inflight(), 0U);
+    driver_->on(app_, [&] {
+        ch = fail(ErrorKind::Closed);
+        desc = fail(ErrorKind::Closed);
+        reg = fail(ErrorKind::Closed);
+    });
+    driver_->run_until_idle();  // the bdev unregisters (its owner is gone)
+    EXPECT_EQ(run([]() -> Task<Result<Bdev>> { co_return Bdev::lookup("Park2"); }()).error().kind(),
+              ErrorKind::BdevNotFound);
+}
+
+TEST_F(BdevLifecycleTest, AnOperationAwaitedAfterItsDescriptorClosedIsClosedAndSubmitsNothing) {
+    run([]() -> Task<int> {
+        auto reg = make_park("Park3");
+        EXPECT_TRUE(reg) << reg.error().message();
+        auto desc = BdevDesc::open("Park3", OpenMode::ReadWrite);
+        auto ch = desc->io_channel();
+        DmaBuf data = *DmaBuf::alloc(512);
+        auto op = desc->write(*ch, data, 0);  // passed the checks, not yet started
+        EXPECT_TRUE(desc->close());
+        auto r = co_await op;
+        EXPECT_FALSE(r);
+        EXPECT_EQ(r.error().kind(), ErrorKind::Closed);
+        EXPECT_NE(r.error().message().find("closed before the I/O started"), std::string::npos)
+            << r.error().message();
+        EXPECT_TRUE(reg->ops().held.empty());  // the bdev never saw it
+        EXPECT_EQ(ch->inflight(), 0U);
+        co_return 0;
+    }());
+}
+
+TEST_F(BdevLifecycleTest, MisalignedBuffersAreRefusedBeforeSubmission) {
+    run([]() -> Task<int> {
+        auto reg = make_park("Park4", 4096);
+        EXPECT_TRUE(reg) << reg.error().message();
+        auto desc = BdevDesc::open("Park4", OpenMode::ReadWrite);
+        EXPECT_EQ(desc->bdev().buf_align(), 4096U);
+        auto ch = desc->io_channel();
+        DmaBuf data = *DmaBuf::alloc(8192, 4096);
+        const IoVec off[] = {IoVec(*data.subspan(512, 4096))};  // 512 bytes past alignment
+        auto r = co_await desc->writev(*ch, off, 0);
+        EXPECT_FALSE(r);
+        EXPECT_EQ(r.error().kind(), ErrorKind::InvalidParameter);
+        EXPECT_NE(r.error().message().find("is not aligned to the bdev's 4096 bytes"),
+                  std::string::npos)
+            << r.error().message();
+        const IoVec second_off[] = {IoVec(*data.subspan(0, 4096)),
+                                    IoVec(*data.subspan(4096 + 512, 512))};
+        EXPECT_EQ((co_await desc->readv(*ch, second_off, 0)).error().kind(),
+                  ErrorKind::InvalidParameter);
+        EXPECT_TRUE(reg->ops().held.empty());  // neither reached the bdev
+        EXPECT_EQ(ch->inflight(), 0U);
+        // The same buffer, aligned, goes through.
+        const IoVec aligned[] = {IoVec(*data.subspan(4096, 4096))};
+        int done = 0;
+        auto writer = [](BdevDesc &d, BdevChannel &c, std::span<const IoVec> v,
+                         int &out) -> Task<void> { out = (co_await d.writev(c, v, 0)) ? 1 : -1; };
+        spawn(writer(*desc, *ch, aligned, done));
+        EXPECT_EQ(reg->ops().held.size(), 1U);
+        EXPECT_EQ(ch->inflight(), 1U);
+        reg->ops().release();
+        co_await yield();
+        EXPECT_EQ(done, 1);
+        EXPECT_EQ(ch->inflight(), 0U);
         co_return 0;
     }());
 }
