@@ -261,5 +261,27 @@ TEST_F(BdevTest, CompletionsRunOnTheSubmittingThread) {
     driver_->on(app_, [&] { desc = fail(ErrorKind::Closed); });
 }
 
+TEST_F(BdevTest, LoadConfigErrorsReachTheCaller) {
+    run([]() -> Task<int> {
+        std::string malformed = R"({"subsystems":[{"subsystem":"bdev","config":[)";
+        auto bad = co_await load_config(malformed);
+        EXPECT_FALSE(bad);
+        if (!bad) {
+            EXPECT_NE(bad.error().message().find("loading the JSON config"), std::string::npos)
+                << bad.error().message();
+        }
+        // A method that fails (the name is taken) fails the load, and with
+        // stop_on_error what follows it is not applied.
+        std::string taken = R"({"subsystems":[{"subsystem":"bdev","config":[
+            {"method":"bdev_malloc_create","params":{"name":"Malloc0","num_blocks":8,"block_size":512}},
+            {"method":"bdev_malloc_create","params":{"name":"Malloc8","num_blocks":8,"block_size":512}}
+        ]}]})";
+        EXPECT_FALSE(co_await load_config(taken));
+        EXPECT_EQ(Bdev::lookup("Malloc8").error().kind(), ErrorKind::BdevNotFound);
+        EXPECT_EQ(Bdev::lookup("Malloc0")->num_blocks(), 2048U);  // untouched
+        co_return 0;
+    }());
+}
+
 }  // namespace
 }  // namespace spdkcpp

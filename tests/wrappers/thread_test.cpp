@@ -44,6 +44,30 @@ TEST_F(ThreadTest, MessagesRunInOrderOnTheTarget) {
     EXPECT_EQ(seen, t->ref());
 }
 
+TEST_F(ThreadTest, AFullMessageQueueIsOutOfMemoryAndDrains) {
+    // Messages to a thread nobody polls fill its queue (a bounded ring here, SPDK's
+    // message pool on SPDK): then a send fails, and nothing is lost.
+    constexpr uint32_t kLimit = 1U << 20;  // far beyond either bound
+    uint32_t ran = 0;
+    uint32_t accepted = 0;
+    Result<void> r;
+    driver_->on(app_, [&] {
+        while (accepted < kLimit && (r = worker_.send([&ran] { ++ran; }))) {
+            ++accepted;
+        }
+    });
+    ASSERT_FALSE(r) << "no send failed after " << accepted << " messages";
+    EXPECT_EQ(r.error().kind(), ErrorKind::OutOfMemory) << r.error().message();
+    EXPECT_GT(accepted, 0U);
+    EXPECT_EQ(ran, 0U);
+    driver_->run_until_idle();
+    EXPECT_EQ(ran, accepted);  // every accepted message ran, once
+    bool after = false;
+    ASSERT_TRUE(worker_.send([&after] { after = true; }));  // room again
+    driver_->run_until_idle();
+    EXPECT_TRUE(after);
+}
+
 TEST_F(ThreadTest, MoveOnlyAndLargeCallables) {
     auto value = std::make_unique<int>(41);
     int result = 0;

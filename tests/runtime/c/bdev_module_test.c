@@ -2,7 +2,8 @@
  * virtual bdev modules are: "fwd" examines new bdevs, and on top of the one named
  * "Base0" it claims the base and registers "Fwd0", which forwards every request to
  * the base through its own channels (with spdk_bdev_queue_io_wait on -ENOMEM).
- * Hot removal of the base removes Fwd0 first. Exits 0 when every check holds. */
+ * The bdev_io pool is small, so that a forward finds it dry and waits for an
+ * spdk_bdev_io. Hot removal of the base removes Fwd0 first. Exits 0 when every check holds. */
 #include "spdk/stdinc.h"
 
 #include "spdk/bdev.h"
@@ -39,6 +40,7 @@ struct fwd_io {
 
 static struct fwd_node *g_node;
 static int g_forwarded;
+static int g_io_waits; /* forwards that found the pool dry and queued a wait */
 static int g_module_inits;
 static int g_module_finis;
 
@@ -116,6 +118,7 @@ static void fwd_submit(struct spdk_io_channel *ch, struct spdk_bdev_io *bdev_io)
             return;
     }
     if (rc == -ENOMEM) {
+        g_io_waits++;
         io->ch = ch;
         io->wait.bdev = node->base;
         io->wait.cb_fn = fwd_resubmit;
@@ -273,6 +276,15 @@ static void io_complete(struct spdk_bdev_io *bdev_io, bool success, void *cb_arg
     spdk_bdev_free_io(bdev_io);
 }
 
+static void count_complete(struct spdk_bdev_io *bdev_io, bool success, void *cb_arg) {
+    int *ok = cb_arg;
+    *ok += success ? 1 : 0;
+    spdk_bdev_free_io(bdev_io);
+}
+
+/* The pool's spdk_bdev_io (as few as SPDK allows for one thread). */
+enum { POOL_SIZE = 32, POOL_CACHE = 8 };
+
 struct nvme_result {
     bool success;
     uint32_t cdw0;
@@ -340,6 +352,15 @@ int main(void) {
         "]}]}";
 
     start_app_thread();
+
+    {
+        struct spdk_bdev_opts opts;
+
+        spdk_bdev_get_opts(&opts, sizeof(opts));
+        opts.bdev_io_pool_size = POOL_SIZE;
+        opts.bdev_io_cache_size = POOL_CACHE;
+        CHECK(spdk_bdev_set_opts(&opts) == 0);
+    }
 
     spdk_subsystem_init(init_done, &flag);
     poll_until_idle();
@@ -421,6 +442,51 @@ int main(void) {
         CHECK(SPDK_NVME_SCT_COMMAND_SPECIFIC == 1 && SPDK_NVME_SC_INVALID_FORMAT == 0x0a);
         CHECK(SPDK_NVME_SC_COMPARE_FAILURE == 0x85 && SPDK_NVME_SCT_PATH == 3);
         CHECK(SPDK_NVME_SCT_VENDOR_SPECIFIC == 7 && sizeof(struct spdk_nvme_cmd) == 64);
+    }
+
+    /* A dry pool: the forwarder waits for an spdk_bdev_io and forwards then. First
+     * learn how many spdk_bdev_io this thread gets at once; then take all but one
+     * with reads of the base, so that a read of Fwd0 gets the last one and its
+     * forward finds none. */
+    {
+        int capacity = 0;
+        int ok = 0;
+        int i;
+        char *scratch = spdk_dma_zmalloc(512, 0, NULL);
+
+        CHECK(spdk_bdev_open_ext("Base0", false, ignore_event, NULL, &base_ro) == 0);
+        base_ch = spdk_bdev_get_io_channel(base_ro);
+        while (spdk_bdev_read_blocks(base_ro, base_ch, scratch, 0, 1, count_complete, &ok) == 0) {
+            capacity++;
+            if (capacity > POOL_SIZE) {
+                break;
+            }
+        }
+        CHECK(capacity > 1 && capacity <= POOL_SIZE);
+        poll_until_idle();
+        CHECK(ok == capacity);
+        ok = 0;
+        for (i = 0; i < capacity - 1; i++) {
+            CHECK(spdk_bdev_read_blocks(base_ro, base_ch, scratch, 0, 1, count_complete, &ok) == 0);
+        }
+        memset(&r, 0, sizeof(r));
+        g_forwarded = 0;
+        CHECK(spdk_bdev_read_blocks(u.desc, u.ch, check, 4, 4, io_complete, &r) == 0);
+        CHECK(g_io_waits == 1); /* the forward found the pool dry */
+        CHECK(g_forwarded == 1);
+        /* Even the user's next request finds it dry. */
+        CHECK(spdk_bdev_read_blocks(u.desc, u.ch, check, 4, 4, io_complete, &r) == -ENOMEM);
+        CHECK(r.completions == 0);
+        poll_until_idle();
+        CHECK(ok == capacity - 1);
+        CHECK(r.completions == 1 && r.success); /* forwarded once an spdk_bdev_io was free */
+        CHECK(g_forwarded == 2);                /* fwd_submit ran again from the wait */
+        CHECK(g_io_waits == 1);
+        CHECK(memcmp(check, buf, 512) == 0);
+        spdk_put_io_channel(base_ch);
+        spdk_bdev_close(base_ro);
+        spdk_dma_free(scratch);
+        poll_until_idle();
     }
 
     /* Not supported by the forwarder: refused before reaching it. */
