@@ -46,7 +46,7 @@ class [[nodiscard]] OnThread {
         if (rc_ == -EINVAL) {
             return fail(ErrorKind::InvalidParameter, "hop to an empty ThreadRef");
         }
-        return fail(detail::send_error(rc_));
+        return fail(detail::send_error(rc_, target_.raw()));
     }
 
   private:
@@ -119,7 +119,7 @@ class [[nodiscard]] Yield {
         if (rc_ == -EINVAL) {
             return fail(ErrorKind::WrongThread, "yield outside of an spdk_thread");
         }
-        return rc_ == 0 ? Result<void>{} : fail(detail::send_error(rc_));
+        return rc_ == 0 ? Result<void>{} : fail(detail::send_error(rc_, spdk_get_thread()));
     }
 
   private:

@@ -243,7 +243,7 @@ Result<void> spawn(ThreadRef thread, Task<T> task) {
     const int rc = spdk_thread_send_msg(thread.raw(), &detail::resume_handle, h.address());
     if (rc != 0) {
         h.destroy();
-        return fail(detail::send_error(rc));
+        return fail(detail::send_error(rc, thread.raw()));
     }
     return {};
 }

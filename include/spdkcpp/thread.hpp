@@ -31,9 +31,16 @@ namespace detail {
 
 // The error of a failed spdk_thread_send_msg: Closed for an exited thread (-EIO),
 // else the errno's own kind (OutOfMemory for a full queue).
-inline Error send_error(int rc) {
-    return rc == -EIO ? Error(ErrorKind::Closed, EIO, "thread has exited")
-                      : Error::from_errno(rc, "spdk_thread_send_msg");
+// SPDK answers -EIO both for an exited thread and for a full message ring (-ENOMEM
+// is its empty message pool): the thread tells which.
+inline Error send_error(int rc, spdk_thread *target) {
+    if (rc == -EIO) {
+        if (target == nullptr || spdk_thread_is_exited(target)) {
+            return {ErrorKind::Closed, EIO, "thread has exited"};
+        }
+        return {ErrorKind::OutOfMemory, ENOMEM, "the thread's message queue is full"};
+    }
+    return Error::from_errno(rc, "spdk_thread_send_msg");
 }
 
 // Runs fn(arg) on `owner`: at once when the caller runs there, else through a
@@ -88,7 +95,7 @@ class ThreadRef {
         const int rc = spdk_thread_send_msg(thread_, &detail::run_packed<Fn>, ctx);
         if (rc != 0) {
             detail::drop_packed<Fn>(ctx);
-            return fail(detail::send_error(rc));
+            return fail(detail::send_error(rc, thread_));
         }
         return {};
     }

@@ -19,7 +19,24 @@
 namespace spdkcpp {
 namespace {
 
-using BdevLifecycleTest = testing::BdevFixture;
+// Without auto-examine: SPDK's GPT module reads every new bdev's first blocks, and
+// the parking bdev below would hold those reads too.
+class BdevLifecycleTest : public testing::BdevFixture {
+  protected:
+    void SetUp() override {
+        spdk_bdev_opts opts{};
+        spdk_bdev_get_opts(&opts, sizeof(opts));
+        defaults_ = opts;
+        opts.bdev_auto_examine = false;
+        ASSERT_EQ(spdk_bdev_set_opts(&opts), 0);
+        BdevFixture::SetUp();
+    }
+    void TearDown() override {
+        BdevFixture::TearDown();
+        spdk_bdev_set_opts(&defaults_);
+    }
+    spdk_bdev_opts defaults_{};
+};
 
 // A bdev that parks every I/O until release(): I/O stays in flight for as long as
 // a test needs (the malloc bdev completes an I/O before any event gets there).
