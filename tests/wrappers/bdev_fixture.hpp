@@ -7,6 +7,7 @@
 #include <string>
 
 #include "driver_fixture.hpp"
+#include "spdk/bdev.h"
 #include "spdkcpp/subsystems.hpp"
 #include "spdkcpp/task.hpp"
 #include "spdkcpp/thread_driver.hpp"
@@ -60,6 +61,29 @@ class BdevFixture : public DriverFixture {
         co_await fini_subsystems();
         co_return 0;
     }
+};
+
+// The bdev fixture with SPDK's bdev options changed for the test by adjust(), and
+// restored after it.
+class BdevOptionsFixture : public BdevFixture {
+  protected:
+    virtual void adjust(spdk_bdev_opts &opts) = 0;
+
+    void SetUp() override {
+        spdk_bdev_opts opts{};
+        spdk_bdev_get_opts(&opts, sizeof(opts));
+        defaults_ = opts;
+        adjust(opts);
+        ASSERT_EQ(spdk_bdev_set_opts(&opts), 0);
+        BdevFixture::SetUp();
+    }
+    void TearDown() override {
+        BdevFixture::TearDown();
+        spdk_bdev_set_opts(&defaults_);
+    }
+
+  private:
+    spdk_bdev_opts defaults_{};
 };
 
 }  // namespace spdkcpp::testing

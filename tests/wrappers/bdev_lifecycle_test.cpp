@@ -21,21 +21,9 @@ namespace {
 
 // Without auto-examine: SPDK's GPT module reads every new bdev's first blocks, and
 // the parking bdev below would hold those reads too.
-class BdevLifecycleTest : public testing::BdevFixture {
+class BdevLifecycleTest : public testing::BdevOptionsFixture {
   protected:
-    void SetUp() override {
-        spdk_bdev_opts opts{};
-        spdk_bdev_get_opts(&opts, sizeof(opts));
-        defaults_ = opts;
-        opts.bdev_auto_examine = false;
-        ASSERT_EQ(spdk_bdev_set_opts(&opts), 0);
-        BdevFixture::SetUp();
-    }
-    void TearDown() override {
-        BdevFixture::TearDown();
-        spdk_bdev_set_opts(&defaults_);
-    }
-    spdk_bdev_opts defaults_{};
+    void adjust(spdk_bdev_opts &opts) override { opts.bdev_auto_examine = false; }
 };
 
 // A bdev that parks every I/O until release(): I/O stays in flight for as long as
@@ -81,22 +69,12 @@ void unregister_raw(const char *name, bool *done) {
 constexpr uint32_t kPoolSize = 64;
 
 // The bdev layer with a pool of 64 spdk_bdev_io, so that a flood runs it dry.
-class SmallPoolTest : public testing::BdevFixture {
+class SmallPoolTest : public testing::BdevOptionsFixture {
   protected:
-    void SetUp() override {
-        spdk_bdev_opts opts{};
-        spdk_bdev_get_opts(&opts, sizeof(opts));
-        defaults_ = opts;
+    void adjust(spdk_bdev_opts &opts) override {
         opts.bdev_io_pool_size = kPoolSize;
         opts.bdev_io_cache_size = 8;
-        ASSERT_EQ(spdk_bdev_set_opts(&opts), 0);
-        BdevFixture::SetUp();
     }
-    void TearDown() override {
-        BdevFixture::TearDown();
-        spdk_bdev_set_opts(&defaults_);
-    }
-    spdk_bdev_opts defaults_{};
 };
 
 TEST_F(SmallPoolTest, FloodBeyondThePoolWaitsInPlaceAndCompletes) {
