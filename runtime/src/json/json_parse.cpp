@@ -8,24 +8,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "internal/hex.hpp"
 #include "spdk/json.h"
 
 namespace {
 
 constexpr size_t kMaxDepth = 64;
-
-int hex_digit(uint8_t c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // The length of the valid UTF-8 sequence at p, 0 when the buffer ends inside it, or
 // SPDK_JSON_PARSE_INVALID (overlong forms, surrogates, values past U+10FFFF).
@@ -194,7 +182,7 @@ int Parser::escape(uint8_t *&in, uint8_t *out) {
             if (p == end_) {
                 return SPDK_JSON_PARSE_INCOMPLETE;
             }
-            const int d = hex_digit(*p++);
+            const int d = spdk_embedded::hex_value(*p++);
             if (d < 0) {
                 return SPDK_JSON_PARSE_INVALID;
             }

@@ -3,22 +3,12 @@
 #include <cstring>
 #include <new>
 
+#include "internal/hex.hpp"
 #include "spdk/cpuset.h"
 
 namespace {
 
 constexpr uint32_t kBytes = SPDK_CPUSET_SIZE / 8;
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
 
 // "0x1f" or "1f": the last digit holds cores 0-3.
 int parse_mask(spdk_cpuset &set, const char *mask) {
@@ -30,7 +20,7 @@ int parse_mask(spdk_cpuset &set, const char *mask) {
         return -1;
     }
     for (size_t i = 0; i < len; ++i) {
-        const int digit = hex_digit(mask[len - 1 - i]);
+        const int digit = spdk_embedded::hex_value(mask[len - 1 - i]);
         if (digit < 0) {
             return -1;
         }

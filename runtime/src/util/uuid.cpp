@@ -8,22 +8,10 @@
 #include <cstring>
 #include <random>
 
+#include "internal/hex.hpp"
 #include "spdk/uuid.h"
 
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // Positions of the dashes in "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
 constexpr bool is_dash_position(size_t i) {
@@ -156,8 +144,8 @@ int spdk_uuid_parse(struct spdk_uuid *uuid, const char *uuid_str) {
             ++i;
             continue;
         }
-        const int hi = hex_value(uuid_str[i]);
-        const int lo = hex_value(uuid_str[i + 1]);
+        const int hi = spdk_embedded::hex_value(uuid_str[i]);
+        const int lo = spdk_embedded::hex_value(uuid_str[i + 1]);
         if (hi < 0 || lo < 0 || is_dash_position(i + 1)) {
             return -EINVAL;
         }
