@@ -131,15 +131,21 @@ void start_application() {
 // The configuration is applied as SPDK's app framework applies it: once in STARTUP
 // state before the subsystems are initialized (the methods allowed then, such as
 // bdev_set_options), and once in RUNTIME state after (bdev_malloc_create, ...).
-void config_loaded(int rc, void * /*arg*/) {
-    App &a = app();
-    if (rc != 0) {
-        SPDK_ERRLOG("could not load the JSON configuration %s (rc %d)\n", a.json_source.c_str(),
-                    rc);
-        spdk_app_stop(rc);
-        return;
+// True (the app stopping) when a load of the configuration failed.
+bool config_load_failed(int rc) {
+    if (rc == 0) {
+        return false;
     }
-    start_application();
+    SPDK_ERRLOG("could not load the JSON configuration %s (rc %d)\n", app().json_source.c_str(),
+                rc);
+    spdk_app_stop(rc);
+    return true;
+}
+
+void config_loaded(int rc, void * /*arg*/) {
+    if (!config_load_failed(rc)) {
+        start_application();
+    }
 }
 
 void subsystems_initialized(int rc, void * /*arg*/) {
@@ -162,11 +168,7 @@ void subsystems_initialized(int rc, void * /*arg*/) {
 }
 
 void startup_config_loaded(int rc, void * /*arg*/) {
-    App &a = app();
-    if (rc != 0) {
-        SPDK_ERRLOG("could not load the JSON configuration %s (rc %d)\n", a.json_source.c_str(),
-                    rc);
-        spdk_app_stop(rc);
+    if (config_load_failed(rc)) {
         return;
     }
     spdk_subsystem_init(subsystems_initialized, nullptr);
