@@ -28,6 +28,9 @@ enum class ErrorKind : std::uint8_t {
     AlreadyExists,
     Busy,
     PermissionDenied,
+    // A task that waits on nothing that can still happen: every thread went idle
+    // (ThreadDriver::run) before it finished.
+    Stalled,
     Other,
 };
 
@@ -57,6 +60,8 @@ constexpr std::string_view to_string(ErrorKind kind) noexcept {
             return "busy";
         case ErrorKind::PermissionDenied:
             return "permission denied";
+        case ErrorKind::Stalled:
+            return "stalled";
         case ErrorKind::Other:
             break;
     }
@@ -126,6 +131,8 @@ constexpr int errno_of_kind(ErrorKind kind) noexcept {
             return EBUSY;
         case ErrorKind::PermissionDenied:
             return EPERM;
+        case ErrorKind::Stalled:
+            return EDEADLK;
         case ErrorKind::Other:
             break;
     }
@@ -227,6 +234,14 @@ struct ResultOf<void> {
 
 template <typename T>
 using Result = typename detail::ResultOf<T>::type;
+
+// Whether T is a Result (of any value type).
+template <typename T>
+inline constexpr bool is_result_v = false;
+template <typename T>
+inline constexpr bool is_result_v<detail::OwningResult<T>> = true;
+template <typename T>
+inline constexpr bool is_result_v<std::expected<T, Error>> = true;
 
 // `return fail(ErrorKind::InvalidParameter, "...")` from a function returning Result.
 inline std::unexpected<Error> fail(ErrorKind kind, std::string context = {}) {

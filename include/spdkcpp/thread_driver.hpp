@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -146,12 +147,20 @@ class ThreadDriver {
         return std::forward<F>(fn)();
     }
 
-    // Starts task on thread, runs until idle and gives the task's value; Busy when
-    // the task is still waiting at that point (it then runs on, detached). Where
-    // the clock is real (see exact_virtual_time), a task still waiting while timed
-    // pollers exist is polled on, as real time passes, up to kRealTimeRunLimit.
+    // What run() gives for a task of T: a task that returns a Result gives that
+    // Result itself (its own failure and the driver's share one error channel), any
+    // other T comes inside a Result.
     template <typename T>
-    requires(!std::is_void_v<T>) Result<T> run(ThreadRef thread, Task<T> task) {
+    using RunResult = std::conditional_t<is_result_v<T>, T, Result<T>>;
+
+    // Starts task on thread, runs until idle and gives the task's value. The
+    // driver's own failures: Stalled when the task is still waiting once every
+    // thread went idle (it then runs on, detached), or the thread refusing the
+    // task's start. Where the clock is real (see exact_virtual_time), a task still
+    // waiting while timed pollers exist is polled on, as real time passes, up to
+    // kRealTimeRunLimit.
+    template <typename T>
+    requires(!std::is_void_v<T>) RunResult<T> run(ThreadRef thread, Task<T> task) {
         bool finished = false;
         detail::notify_on_finish(
             task, [](void *flag) { *static_cast<bool *>(flag) = true; }, &finished);
@@ -160,7 +169,7 @@ class ThreadDriver {
                                                 detail::TaskAccess::handle(task).address());
             rc != 0) {
             promise.started = false;
-            return fail(Error::from_errno(rc, "spdk_thread_send_msg"));
+            return fail(Error::from_errno(rc, "spdk_thread_send_msg: the task did not start"));
         }
         run_until_idle();
         if (!state_->exact) {
@@ -171,7 +180,8 @@ class ThreadDriver {
             }
         }
         if (!finished) {
-            return fail(ErrorKind::Busy, "the task is still waiting after the threads went idle");
+            return fail(ErrorKind::Stalled,
+                        "the task is still waiting after every thread went idle");
         }
         return promise.take();
     }

@@ -152,7 +152,7 @@ TEST_F(BdevModuleLifeTest, TheSubsystemWaitsForAModulesAsyncInitAndFini) {
     EXPECT_EQ(slow_module.get(), nullptr);
     auto up =
         driver_->run(app_, []() -> Task<Result<void>> { co_return co_await init_subsystems(); }());
-    ASSERT_TRUE(up && *up);
+    ASSERT_TRUE(up) << up.error().message();
     ASSERT_NE(slow_module.get(), nullptr);
     EXPECT_TRUE(slow_module.get()->started);  // init finished before the subsystem was up
     const int before = SlowModule::finished;

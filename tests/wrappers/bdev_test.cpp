@@ -256,8 +256,8 @@ TEST_F(BdevTest, CompletionsRunOnTheSubmittingThread) {
         co_return std::string(ThreadRef::current().name());
     };
     auto r = driver_->run(worker_, on_worker(*desc));
-    ASSERT_TRUE(r && *r);
-    EXPECT_EQ(**r, "worker");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(*r, "worker");
     driver_->on(app_, [&] { desc = fail(ErrorKind::Closed); });
 }
 

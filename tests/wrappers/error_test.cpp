@@ -35,6 +35,12 @@ TEST(Error, KindWithoutCodeGetsItsErrno) {
     EXPECT_EQ(Error(ErrorKind::OutOfMemory).code(), ENOMEM);
 }
 
+TEST(Error, StalledSaysSo) {
+    const Error e(ErrorKind::Stalled, "the task is still waiting");
+    EXPECT_EQ(e.code(), EDEADLK);
+    EXPECT_EQ(e.message().rfind("stalled: the task is still waiting", 0), 0u) << e.message();
+}
+
 TEST(Error, MessageNamesKindContextAndErrno) {
     const Error e = Error::from_errno(-ENODEV, "no bdev named 'Nope'");
     EXPECT_EQ(e.message(), "bdev not found: no bdev named 'Nope' (No such device)");
