@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bdev_fixture.hpp"
+#include "spdk/rpc.h"
 #include "spdkcpp/bdev_builder.hpp"
 #include "spdkcpp/bdev_desc.hpp"
 #include "spdkcpp/bdev_module.hpp"
@@ -145,6 +146,18 @@ struct SlowModule {
 };
 BdevModule<SlowModule, MemOps> slow_module{"spdkcpp_test_slow"};
 
+// A module that fails to start when asked to (off for every other test).
+struct BrittleModule {
+    static inline bool fail_start = false;
+    Result<void> init() {
+        if (fail_start) {
+            return fail(ErrorKind::IoFailed, "its backing store is gone");
+        }
+        return {};
+    }
+};
+BdevModule<BrittleModule, MemOps> brittle_module{"spdkcpp_test_brittle"};
+
 using BdevModuleTest = testing::BdevFixture;
 using BdevModuleLifeTest = testing::DriverFixture;
 
@@ -163,6 +176,27 @@ TEST_F(BdevModuleLifeTest, TheSubsystemWaitsForAModulesAsyncInitAndFini) {
     ASSERT_TRUE(down);
     EXPECT_EQ(SlowModule::finished, before + 1);
     EXPECT_EQ(slow_module.get(), nullptr);
+}
+
+// A module that fails to start fails init_subsystems, at the wrapper's level: the
+// caller gets an Error (not a hang), SPDK's RPC state stays STARTUP (RUNTIME
+// methods stay refused), the module has no instance, and the subsystems still
+// finish.
+TEST_F(BdevModuleLifeTest, AModuleThatFailsToStartFailsInitSubsystems) {
+    BrittleModule::fail_start = true;
+    auto up =
+        driver_->run(app_, []() -> Task<Result<void>> { co_return co_await init_subsystems(); }());
+    BrittleModule::fail_start = false;
+    ASSERT_FALSE(up);
+    EXPECT_NE(up.error().kind(), ErrorKind::Stalled) << up.error().message();
+    EXPECT_EQ(up.error().context(), "subsystem initialization") << up.error().message();
+    EXPECT_EQ(spdk_rpc_get_state(), SPDK_RPC_STARTUP);
+    EXPECT_EQ(brittle_module.get(), nullptr);
+    auto down = driver_->run(app_, []() -> Task<int> {
+        co_await fini_subsystems();
+        co_return 0;
+    }());
+    EXPECT_TRUE(down) << down.error().message();
 }
 
 Task<Result<BdevRegistration<MemOps>>> make_mem(std::string name, uint64_t blocks = 64) {

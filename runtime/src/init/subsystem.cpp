@@ -150,11 +150,12 @@ void spdk_subsystem_fini_next(void) {
         if (g_initialized) {
             g_next = TAILQ_LAST(&g_subsystems, SubsystemList);
         }
-    } else {
-        if (!g_initialized) {
-            g_init_interrupted = true;  // the one being initialized is skipped
-        }
+    } else if (g_initialized || g_init_interrupted) {
         g_next = TAILQ_PREV(g_next, SubsystemList, tailq);
+    } else {
+        // As SPDK: the subsystem whose init failed or is still running is finished
+        // too (its fini releases what its init got so far), then those before it.
+        g_init_interrupted = true;
     }
     while (g_next != nullptr) {
         if (g_next->fini != nullptr) {
