@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -994,6 +995,47 @@ TEST_F(bdev_uring, DeleteWaitsForOpenDescriptorsThenClosesTheFile) {
     // The name is free again.
     ASSERT_EQ(create("Uring0", file_->path()), 0);
     EXPECT_NE(spdk_bdev_get_by_name("Uring0"), nullptr);
+}
+
+// A delete that comes while I/O is in flight: the I/O completes first, each once and
+// successfully, and its data is in the file; the REMOVE event reaches the open
+// descriptor; the bdev goes, and its file is closed, only once the descriptor is.
+TEST_F(bdev_uring, DeleteWithIoInFlightCompletesTheIoFirst) {
+    ASSERT_EQ(create("Uring0", file_->path()), 0);
+    open_bdev("Uring0");
+    constexpr size_t kWrites = 64;
+    DmaBuffer out(kWrites * 4096);
+    out.fill(13);
+    std::vector<RetryResult> results(kWrites);
+    for (size_t i = 0; i < kWrites; ++i) {
+        ASSERT_EQ(spdk_bdev_write_blocks(desc_, ch_, out.data() + i * 4096, i * 8, 8, retry_done,
+                                         &results[i]),
+                  0)
+            << "write " << i;
+    }
+    std::string error;
+    ASSERT_EQ(rpc("bdev_uring_delete", {{"name", "Uring0"}}, &error), 0) << error;
+    for (const RetryResult &r : results) {
+        ASSERT_EQ(r.completions, 0) << "every write is still in flight at the delete";
+    }
+    ASSERT_TRUE(wait_for([&] {
+        return !events_.types.empty() &&
+               std::all_of(results.begin(), results.end(),
+                           [](const RetryResult &r) { return r.completions > 0; });
+    }));
+    ASSERT_EQ(events_.types.size(), 1U);
+    EXPECT_EQ(events_.types[0], SPDK_BDEV_EVENT_REMOVE);
+    for (size_t i = 0; i < kWrites; ++i) {
+        EXPECT_EQ(results[i].completions, 1) << i;
+        EXPECT_TRUE(results[i].success) << i;
+    }
+    EXPECT_NE(spdk_bdev_get_by_name("Uring0"), nullptr) << "the descriptor is still open";
+    EXPECT_TRUE(same(out.data(), file_->read(0, out.size())));
+
+    release();
+    ASSERT_TRUE(wait_for([&] { return spdk_bdev_get_by_name("Uring0") == nullptr; }));
+    poll_all();
+    EXPECT_TRUE(fds_open_on(file_->path()).empty()) << "destruct closes the file";
 }
 
 TEST_F(bdev_uring, DeleteOfAnUnknownBdevIsENODEV) {
