@@ -65,6 +65,17 @@ class LatencyHistogram {
         return max_;
     }
 
+    // fn(low, high, count) for each bucket that holds samples, in order: its
+    // values run from low to high, ticks.
+    template <typename F>
+    void for_each_bucket(F &&fn) const {
+        for (uint32_t i = 0; i < kBuckets; ++i) {
+            if (counts_[i] != 0) {
+                fn(i == 0 ? 0 : upper_bound(i - 1) + 1, upper_bound(i), counts_[i]);
+            }
+        }
+    }
+
     static uint32_t index(uint64_t v) noexcept {
         if (v < kSub) {
             return static_cast<uint32_t>(v);

@@ -114,9 +114,10 @@ struct Job::Slot {
     }
 };
 
-Job::Job(const Options &options, std::string bdev, uint32_t core, uint64_t region_offset,
+Job::Job(Options options, std::string name, std::string bdev, uint32_t core, uint64_t region_offset,
          uint64_t region_size, spdkcpp::ThreadRef thread)
-    : options_(options),
+    : options_(std::move(options)),
+      name_(std::move(name)),
       bdev_(std::move(bdev)),
       core_(core),
       region_offset_(region_offset),

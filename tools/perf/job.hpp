@@ -50,7 +50,9 @@ std::optional<std::string_view> unsupported_io(Workload workload, spdkcpp::Bdev 
 
 class Job {
   public:
-    Job(const Options &options, std::string bdev, uint32_t core, uint64_t region_offset,
+    // options: the run's, with this job's workload, I/O size and depth. name: the
+    // job file's section, or the bdev's name for the command line's jobs.
+    Job(Options options, std::string name, std::string bdev, uint32_t core, uint64_t region_offset,
         uint64_t region_size, spdkcpp::ThreadRef thread);
 
     // The depth the job runs at: -q, or the I/Os of io_size its region holds when
@@ -75,7 +77,12 @@ class Job {
         return ios_.load(std::memory_order_relaxed);
     }
 
+    [[nodiscard]] const std::string &name() const noexcept { return name_; }
     [[nodiscard]] const std::string &bdev() const noexcept { return bdev_; }
+    [[nodiscard]] const Options &options() const noexcept { return options_; }
+    // The job's region of the bdev, in bytes.
+    [[nodiscard]] uint64_t region_offset() const noexcept { return region_offset_; }
+    [[nodiscard]] uint64_t region_size() const noexcept { return region_size_; }
     [[nodiscard]] uint32_t core() const noexcept { return core_; }
     [[nodiscard]] const JobResult &result() const noexcept { return result_; }
 
@@ -87,7 +94,8 @@ class Job {
         return now < deadline_ && !stop_.load(std::memory_order_relaxed);
     }
 
-    const Options &options_;
+    const Options options_;
+    std::string name_;
     std::string bdev_;
     uint32_t core_;
     uint64_t region_offset_;

@@ -48,10 +48,50 @@ void interrupt() {
     interrupt_jobs();
 }
 
-// The bdevs to run on, checked against the I/O size.
-Result<std::vector<Bdev>> pick_bdevs(const perf::Options &o) {
+// Whether a job of `o` can run on b. A bdev that lacks the workload's I/O is
+// named (bdevperf's "Skipping X because it does not support unmap") and the run
+// then ends with an error, rather than spinning through I/Os that all fail.
+Result<void> check_bdev(const perf::Options &o, Bdev b) {
+    if (auto missing = perf::unsupported_io(o.workload, b)) {
+        fmt::print(stderr, "spdkcpp-perf: skipping {}: it does not support {}\n", b.name(),
+                   *missing);
+        return fail(
+            ErrorKind::NotSupported,
+            fmt::format("no job runs: -w {} needs I/O a bdev does not support", o.workload_name));
+    }
+    if (o.io_size % b.block_size() != 0) {
+        return fail(ErrorKind::InvalidParameter,
+                    fmt::format("-o {} is not a multiple of {}'s block size {}", o.io_size,
+                                b.name(), b.block_size()));
+    }
+    if (o.io_size > b.size_bytes()) {
+        return fail(ErrorKind::InvalidParameter, fmt::format("-o {} does not fit in {} ({} bytes)",
+                                                             o.io_size, b.name(), b.size_bytes()));
+    }
+    return {};
+}
+
+// The jobs of a run, and the threads they run on.
+struct Plan {
+    std::vector<spdkcpp::Thread> threads;
+    std::vector<std::unique_ptr<Job>> jobs;
+};
+
+// Says so when a job's region holds fewer I/Os than its depth.
+void note_depth(const perf::Options &o, std::string_view bdev, uint64_t region_bytes) {
+    if (const uint32_t depth = Job::depth(o, region_bytes); depth < o.queue_depth) {
+        fmt::print(stderr,
+                   "spdkcpp-perf: -q {}: {} holds {} I/Os of {} bytes per job (each I/O in "
+                   "flight has blocks of its own), so its jobs run at depth {}\n",
+                   o.queue_depth, bdev, region_bytes / o.io_size, o.io_size, depth);
+    }
+}
+
+// The command line's jobs: one per (bdev, core), each core's job with its own slice
+// of the bdev.
+Result<void> plan_command_line(const perf::Options &options, Plan &plan) {
     std::vector<Bdev> bdevs;
-    if (o.bdevs.empty()) {
+    if (options.bdevs.empty()) {
         for (Bdev b : Bdev::all()) {
             bdevs.push_back(b);
         }
@@ -59,84 +99,134 @@ Result<std::vector<Bdev>> pick_bdevs(const perf::Options &o) {
             return fail(ErrorKind::BdevNotFound, "the config creates no bdev");
         }
     }
-    for (const std::string &name : o.bdevs) {
+    for (const std::string &name : options.bdevs) {
         auto b = Bdev::lookup(name);
         if (!b) {
             return fail(b.error());
         }
         bdevs.push_back(*b);
     }
-    // bdevperf skips a bdev that cannot do the workload's I/O ("Skipping X because
-    // it does not support unmap") and then ends the run with an error: so do we,
-    // naming every such bdev, rather than spin through I/Os that all fail.
-    bool unsupported = false;
+    // Every bdev is checked (each that lacks the workload's I/O is named) before
+    // the first failure is given.
+    Result<void> checked;
     for (Bdev b : bdevs) {
-        if (auto missing = perf::unsupported_io(o.workload, b)) {
-            fmt::print(stderr, "spdkcpp-perf: skipping {}: it does not support {}\n", b.name(),
-                       *missing);
-            unsupported = true;
+        if (auto r = check_bdev(options, b); !r && checked) {
+            checked = std::move(r);
         }
     }
-    if (unsupported) {
-        return fail(
-            ErrorKind::NotSupported,
-            fmt::format("no job runs: -w {} needs I/O a bdev does not support", o.workload_name));
-    }
-    for (Bdev b : bdevs) {
-        if (o.io_size % b.block_size() != 0) {
-            return fail(ErrorKind::InvalidParameter,
-                        fmt::format("-o {} is not a multiple of {}'s block size {}", o.io_size,
-                                    b.name(), b.block_size()));
-        }
-        if (o.io_size > b.size_bytes()) {
-            return fail(ErrorKind::InvalidParameter,
-                        fmt::format("-o {} does not fit in {} ({} bytes)", o.io_size, b.name(),
-                                    b.size_bytes()));
-        }
-    }
-    return bdevs;
-}
-
-Task<int> perf_main(const perf::Options &options) {
-    auto bdevs = pick_bdevs(options);
-    if (!bdevs) {
-        fmt::print(stderr, "spdkcpp-perf: {}\n", bdevs.error());
-        co_return EXIT_FAILURE;
+    if (!checked) {
+        return checked;
     }
     const std::vector<uint32_t> cores = spdkcpp::CoreMask::app_cores().cores();
-    std::vector<spdkcpp::Thread> threads;
-    std::vector<std::unique_ptr<Job>> jobs;
     for (uint32_t core : cores) {
         const auto mask = spdkcpp::CoreMask::single(core);
         auto thread = spdkcpp::Thread::create(fmt::format("perf_core_{}", core), &mask);
         if (!thread) {
-            fmt::print(stderr, "spdkcpp-perf: {}\n", thread.error());
-            co_return EXIT_FAILURE;
+            return fail(thread.error());
         }
-        threads.push_back(std::move(*thread));
+        plan.threads.push_back(std::move(*thread));
     }
-    for (Bdev b : *bdevs) {
-        // Each core's job gets its own slice of the bdev.
+    for (Bdev b : bdevs) {
         const uint64_t units = b.size_bytes() / options.io_size;
         const uint64_t share = units / cores.size();
         if (share == 0) {
-            fmt::print(stderr, "spdkcpp-perf: {} is too small for {} jobs of {} bytes\n", b.name(),
-                       cores.size(), options.io_size);
-            co_return EXIT_FAILURE;
+            return fail(ErrorKind::InvalidParameter,
+                        fmt::format("{} is too small for {} jobs of {} bytes", b.name(),
+                                    cores.size(), options.io_size));
         }
-        if (const uint32_t depth = Job::depth(options, share * options.io_size);
-            depth < options.queue_depth) {
-            fmt::print(stderr,
-                       "spdkcpp-perf: -q {}: {} holds {} I/Os of {} bytes per job (each I/O in "
-                       "flight has blocks of its own), so its jobs run at depth {}\n",
-                       options.queue_depth, b.name(), share, options.io_size, depth);
-        }
+        note_depth(options, b.name(), share * options.io_size);
         for (std::size_t i = 0; i < cores.size(); ++i) {
-            jobs.push_back(std::make_unique<Job>(options, std::string(b.name()), cores[i],
-                                                 i * share * options.io_size,
-                                                 share * options.io_size, threads[i].ref()));
+            plan.jobs.push_back(std::make_unique<Job>(
+                options, std::string(b.name()), std::string(b.name()), cores[i],
+                i * share * options.io_size, share * options.io_size, plan.threads[i].ref()));
         }
     }
+    return {};
+}
+
+// The job file's jobs: a thread per section, on the first core of its cpumask that
+// -m has, running a job for each of its bdevs over its offset and length.
+Result<void> plan_job_file(const perf::Options &options, Plan &plan) {
+    const spdkcpp::CoreMask app = spdkcpp::CoreMask::app_cores();
+    fmt::print(stderr, "spdkcpp-perf: using job file {} with {} jobs\n", options.job_file,
+               options.job_sections.size());
+    for (const perf::JobSection &section : options.job_sections) {
+        std::optional<uint32_t> core;
+        if (section.cpumask.empty()) {
+            core = app.cores().front();
+        } else {
+            auto mask = spdkcpp::CoreMask::parse(section.cpumask);
+            if (!mask) {
+                return fail(ErrorKind::InvalidParameter,
+                            fmt::format("job '{}': cpumask: {}", section.name, mask.error()));
+            }
+            for (uint32_t c : mask->cores()) {
+                if (app.contains(c)) {
+                    core = c;
+                    break;
+                }
+            }
+            if (!core) {
+                return fail(ErrorKind::InvalidParameter,
+                            fmt::format("job '{}': cpumask {} has no core of -m", section.name,
+                                        section.cpumask));
+            }
+        }
+        perf::Options o = options;
+        o.workload = section.workload;
+        o.workload_name = section.workload_name;
+        o.read_percent = section.read_percent;
+        o.io_size = section.io_size;
+        o.queue_depth = section.queue_depth;
+        const auto mask = spdkcpp::CoreMask::single(*core);
+        auto thread = spdkcpp::Thread::create(fmt::format("perf_job_{}", section.name), &mask);
+        if (!thread) {
+            return fail(thread.error());
+        }
+        plan.threads.push_back(std::move(*thread));
+        for (const std::string &name : section.bdevs) {
+            auto b = Bdev::lookup(name);
+            if (!b) {
+                return fail(ErrorKind::BdevNotFound,
+                            fmt::format("job '{}': {}", section.name, b.error().context()));
+            }
+            if (auto r = check_bdev(o, *b); !r) {
+                return fail(r.error().kind(),
+                            fmt::format("job '{}': {}", section.name, r.error().context()));
+            }
+            // In whole I/Os, as bdevperf's (offset and length count blocks).
+            const uint64_t io_blocks = o.io_size / b->block_size();
+            const uint64_t first = section.offset_blocks / io_blocks;
+            const uint64_t units = section.length_blocks == 0 ? b->num_blocks() / io_blocks
+                                                              : section.length_blocks / io_blocks;
+            if (units == 0 || (first + units) * io_blocks > b->num_blocks()) {
+                return fail(ErrorKind::InvalidParameter,
+                            fmt::format("job '{}': offset {} and length {} (blocks) do not fit "
+                                        "{} ({} blocks) in I/Os of {} blocks",
+                                        section.name, section.offset_blocks, section.length_blocks,
+                                        name, b->num_blocks(), io_blocks));
+            }
+            note_depth(o, name, units * o.io_size);
+            // A section of several bdevs names its jobs section/bdev.
+            std::string job_name =
+                section.bdevs.size() == 1 ? section.name : section.name + "/" + name;
+            plan.jobs.push_back(std::make_unique<Job>(o, std::move(job_name), name, *core,
+                                                      first * o.io_size, units * o.io_size,
+                                                      plan.threads.back().ref()));
+        }
+    }
+    return {};
+}
+
+Task<int> perf_main(const perf::Options &options) {
+    Plan plan;
+    if (auto r = options.job_sections.empty() ? plan_command_line(options, plan)
+                                              : plan_job_file(options, plan);
+        !r) {
+        fmt::print(stderr, "spdkcpp-perf: {}\n", r.error());
+        co_return EXIT_FAILURE;
+    }
+    auto &jobs = plan.jobs;
     for (auto &job : jobs) {
         job->on_failure(&interrupt_jobs);
     }
@@ -150,26 +240,31 @@ Task<int> perf_main(const perf::Options &options) {
     const uint32_t period = options.show_period == 0 ? 1 : options.show_period;
     uint64_t last_ios = 0;
     uint64_t last_ticks = start;
+    uint64_t last_bytes = 0;
     auto progress = spdkcpp::Poller::every(std::chrono::seconds(period), [&] {
         uint64_t ios = 0;
+        uint64_t bytes = 0;
         for (auto &job : jobs) {
-            ios += job->ios_so_far();
+            const uint64_t job_ios = job->ios_so_far();
+            ios += job_ios;
+            bytes += job_ios * job->options().io_size;
         }
         const uint64_t now = spdkcpp::Clock::ticks();
         const double elapsed = spdkcpp::Clock::to_us(now - start) / 1e6;
         if (options.show_period == 0) {
             fmt::print(stderr, "\r{:>12.0f} IOPS {:>10.2f} MiB/s  {:>5.1f} / {:.1f} s",
                        static_cast<double>(ios) / elapsed,
-                       static_cast<double>(ios * options.io_size) / elapsed / (1024.0 * 1024.0),
-                       elapsed, options.seconds);
+                       static_cast<double>(bytes) / elapsed / (1024.0 * 1024.0), elapsed,
+                       options.seconds);
         } else {
             // -S: this period's rate, a line each, as bdevperf's periodic results.
             const double span = spdkcpp::Clock::to_us(now - last_ticks) / 1e6;
             const auto done = static_cast<double>(ios - last_ios);
             fmt::print(stderr, "{:>8.1f} s {:>12.0f} IOPS {:>10.2f} MiB/s\n", elapsed, done / span,
-                       done * static_cast<double>(options.io_size) / span / (1024.0 * 1024.0));
+                       static_cast<double>(bytes - last_bytes) / span / (1024.0 * 1024.0));
         }
         last_ios = ios;
+        last_bytes = bytes;
         last_ticks = now;
         return spdkcpp::PollStatus::Idle;
     });
@@ -191,7 +286,7 @@ Task<int> perf_main(const perf::Options &options) {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const Job &job = *jobs[i];
         if (!outcomes[i]) {
-            fmt::print(stderr, "spdkcpp-perf: job {} on core {}: {}\n", job.bdev(), job.core(),
+            fmt::print(stderr, "spdkcpp-perf: job {} on core {}: {}\n", job.name(), job.core(),
                        outcomes[i].error());
             exit_code = EXIT_FAILURE;
             continue;
@@ -202,7 +297,7 @@ Task<int> perf_main(const perf::Options &options) {
             fmt::print(stderr,
                        "spdkcpp-perf: job {} on core {} ended after {:.2f} s with an error: the "
                        "I/O at offset {} {}\n",
-                       job.bdev(), job.core(), r.seconds, r.first_failure->offset,
+                       job.name(), job.core(), r.seconds, r.first_failure->offset,
                        r.first_failure->what);
             exit_code = EXIT_FAILURE;
         }
@@ -210,9 +305,9 @@ Task<int> perf_main(const perf::Options &options) {
             fmt::print(stderr, "spdkcpp-perf: verify mismatch on {}: I/O at offset {}, byte {}\n",
                        job.bdev(), m.offset, m.byte);
         }
-        summaries.push_back(perf::summarize(job.bdev(), static_cast<int>(job.core()), r,
-                                            options.io_size, r.seconds));
+        summaries.push_back(perf::summarize(job, r));
         all.ios += r.ios;
+        all.bytes += r.bytes;
         all.reads += r.reads;
         all.writes += r.writes;
         all.errors += r.errors;
@@ -220,7 +315,7 @@ Task<int> perf_main(const perf::Options &options) {
         all.latency.merge(r.latency);
         seconds = std::max(seconds, r.seconds);
     }
-    const perf::Summary total = perf::summarize("Total", -1, all, options.io_size, seconds);
+    const perf::Summary total = perf::summarize_total(all, seconds);
     if (options.json) {
         fmt::print("{}\n", perf::to_json(options, summaries, total));
     } else {

@@ -19,7 +19,7 @@ using spdkcpp::Result;
 
 namespace {
 
-const std::map<std::string, Workload> kWorkloads = {
+const std::map<std::string, Workload, std::less<>> kWorkloads = {
     {"randread", Workload::RandRead},
     {"randwrite", Workload::RandWrite},
     {"read", Workload::Read},
@@ -34,13 +34,17 @@ const std::map<std::string, Workload> kWorkloads = {
 
 }  // namespace
 
+std::optional<Workload> workload_named(std::string_view name) noexcept {
+    auto w = kWorkloads.find(name);
+    return w == kWorkloads.end() ? std::nullopt : std::optional<Workload>(w->second);
+}
+
 bool Options::random() const noexcept {
-    return workload == Workload::RandRead || workload == Workload::RandWrite ||
-           workload == Workload::RandRw;
+    return is_random(workload);
 }
 
 bool Options::reads_only() const noexcept {
-    return workload == Workload::RandRead || workload == Workload::Read;
+    return perf::reads_only(workload);
 }
 
 Result<uint64_t> parse_size(const std::string &text) {
@@ -92,25 +96,25 @@ constexpr int kMaxJsonDepth = 64;
 
 struct TooDeep {};
 
-Result<std::string> read_file(const std::string &path) {
+// what: "config file", "job file".
+Result<std::string> read_file(const std::string &path, const std::string &what) {
+    const std::string cannot = "cannot read " + what + " '" + path + "'";
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-        return fail(ErrorKind::InvalidParameter,
-                    "cannot read config file '" + path + "': it is a directory");
+        return fail(ErrorKind::InvalidParameter, cannot + ": it is a directory");
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        return fail(ErrorKind::InvalidParameter, "cannot read config file '" + path + "'");
+        return fail(ErrorKind::InvalidParameter, cannot);
     }
     std::ostringstream text;
     try {
         text << in.rdbuf();
     } catch (const std::exception &e) {
-        return fail(ErrorKind::InvalidParameter,
-                    "cannot read config file '" + path + "': " + e.what());
+        return fail(ErrorKind::InvalidParameter, cannot + ": " + e.what());
     }
     if (in.bad()) {
-        return fail(ErrorKind::InvalidParameter, "cannot read config file '" + path + "'");
+        return fail(ErrorKind::InvalidParameter, cannot);
     }
     return text.str();
 }
@@ -143,7 +147,7 @@ Result<nlohmann::json> parse_config(const std::string &text, const std::string &
 Result<std::string> Options::json_config() const {
     nlohmann::json config = nlohmann::json::object();
     if (!config_file.empty()) {
-        auto text = read_file(config_file);
+        auto text = read_file(config_file, "config file");
         if (!text) {
             return fail(text.error());
         }
@@ -186,25 +190,32 @@ Result<std::string> Options::json_config() const {
 
 Result<Options> parse(int argc, char **argv) {
     Options o;
-    std::string io_size = "4096";
-    std::string workload = "randread";
+    std::optional<uint32_t> queue_depth;
+    std::optional<std::string> io_size;
+    std::optional<std::string> workload;
     std::string malloc_size;
     std::optional<uint32_t> read_percent;
     CLI::App cli{"spdkcpp-perf: bdevperf's job, written on the spdkcpp wrappers", "spdkcpp-perf"};
-    cli.add_option("-q,--queue-depth", o.queue_depth, "I/Os in flight per job")->required();
-    cli.add_option("-o,--io-size", io_size, "I/O size, with k/m suffixes (4096, 64k)")->required();
+    cli.add_option("-q,--queue-depth", queue_depth, "I/Os in flight per job");
+    cli.add_option("-o,--io-size", io_size, "I/O size, with k/m suffixes (4096, 64k)");
     cli.add_option("-w,--workload", workload,
-                   "randread|randwrite|read|write|rw|randrw|verify|write_zeroes|unmap|flush")
-        ->required();
+                   "randread|randwrite|read|write|rw|randrw|verify|write_zeroes|unmap|flush");
     cli.add_option("-M,--read-percent", read_percent, "read percentage for rw and randrw");
     cli.add_option("-t,--time", o.seconds, "run time in seconds")->required();
     cli.add_option("-m,--cpumask", o.core_mask, "core mask, as SPDK's -m (0x3, [0-1])");
     cli.add_option("-c,--config", o.config_file, "SPDK JSON config file");
+    cli.add_option("-j,--job-file", o.job_file,
+                   "bdevperf's job file: INI sections of filename, cpumask, rw, bs, iodepth, "
+                   "rwmixread, offset, length ([global] for defaults); -T -o -q -M -w then "
+                   "override [global]");
     cli.add_option("-T,-b,--bdev", o.bdevs,
                    "bdev to run on (bdevperf's -T; repeatable; default: every bdev)");
     cli.add_option("-S,--show-period", o.show_period,
                    "print the I/O rate of each period of this many seconds (bdevperf's -S)")
         ->check(CLI::Range(1U, 86400U));
+    cli.add_flag("-l", o.latency_level,
+                 "after the results, each job's latency at bdevperf's percentiles (-ll: and "
+                 "its whole histogram)");
     cli.add_option("--malloc", malloc_size, "create malloc bdev Malloc0 of this size (256M)");
     cli.add_option("--malloc-block-size", o.malloc_block_size, "block size of --malloc's bdev");
     cli.add_option("--seed", o.seed, "seed of the random offsets");
@@ -226,22 +237,40 @@ Result<Options> parse(int argc, char **argv) {
     } catch (const CLI::ParseError &e) {
         return fail(ErrorKind::InvalidParameter, std::string(e.what()) + "\n" + cli.help());
     }
-    auto w = kWorkloads.find(workload);
-    if (w == kWorkloads.end()) {
-        return fail(ErrorKind::InvalidParameter, "-w: unknown workload '" + workload + "'");
+    // Without a job file the command line is the job: -q, -o and -w are needed.
+    if (o.job_file.empty()) {
+        for (const auto &[given, flag] :
+             {std::pair{queue_depth.has_value(), "-q"}, std::pair{io_size.has_value(), "-o"},
+              std::pair{workload.has_value(), "-w"}}) {
+            if (!given) {
+                return fail(ErrorKind::InvalidParameter,
+                            std::string(flag) + " is required (or a job file, -j)\n" + cli.help());
+            }
+        }
     }
-    o.workload = w->second;
-    o.workload_name = workload;
-    if (o.queue_depth == 0) {
-        return fail(ErrorKind::InvalidParameter, "-q: the queue depth must be at least 1");
+    if (workload) {
+        const auto w = workload_named(*workload);
+        if (!w) {
+            return fail(ErrorKind::InvalidParameter, "-w: unknown workload '" + *workload + "'");
+        }
+        o.workload = *w;
+        o.workload_name = *workload;
     }
-    auto size = parse_size(io_size);
-    if (!size || *size == 0) {
-        return fail(
-            ErrorKind::InvalidParameter,
-            "-o: " + (size ? std::string("the I/O size must not be 0") : size.error().context()));
+    if (queue_depth) {
+        if (*queue_depth == 0) {
+            return fail(ErrorKind::InvalidParameter, "-q: the queue depth must be at least 1");
+        }
+        o.queue_depth = *queue_depth;
     }
-    o.io_size = *size;
+    if (io_size) {
+        auto size = parse_size(*io_size);
+        if (!size || *size == 0) {
+            return fail(ErrorKind::InvalidParameter,
+                        "-o: " + (size ? std::string("the I/O size must not be 0")
+                                       : size.error().context()));
+        }
+        o.io_size = *size;
+    }
     if (!(o.seconds > 0) || !std::isfinite(o.seconds) || o.seconds > kMaxSeconds) {
         return fail(
             ErrorKind::InvalidParameter,
@@ -251,23 +280,43 @@ Result<Options> parse(int argc, char **argv) {
         if (!(*o.zipf_theta >= 0.0 && *o.zipf_theta < 1.0)) {
             return fail(ErrorKind::InvalidParameter, "-F: the Zipf theta is in [0, 1)");
         }
-        if (!o.random()) {
+        if (o.job_file.empty() && !o.random()) {
             return fail(ErrorKind::InvalidParameter,
                         "-F: Zipf offsets apply to randread, randwrite and randrw");
         }
     }
-    const bool mixed = o.workload == Workload::Rw || o.workload == Workload::RandRw;
+    const bool mixed = is_mixed(o.workload) && workload.has_value();
     if (read_percent) {
         if (*read_percent > 100) {
             return fail(ErrorKind::InvalidParameter, "-M: the read percentage is 0 to 100");
         }
         o.read_percent = *read_percent;
-        if (!mixed) {
+        if (!mixed && o.job_file.empty()) {
             // bdevperf warns and runs on.
             o.warnings.push_back("ignoring -M: it applies only to rw and randrw");
         }
-    } else if (mixed) {
+    } else if (mixed && o.job_file.empty()) {
         return fail(ErrorKind::InvalidParameter, "-M: rw and randrw need a read percentage");
+    }
+    if (!o.job_file.empty()) {
+        auto text = read_file(o.job_file, "job file");
+        if (!text) {
+            return fail(text.error());
+        }
+        const JobDefaults defaults{o.bdevs, io_size ? std::optional(o.io_size) : std::nullopt,
+                                   queue_depth, read_percent, workload};
+        auto jobs = parse_job_file(*text, o.job_file, defaults, o.warnings);
+        if (!jobs) {
+            return fail(ErrorKind::InvalidParameter, "-j: " + jobs.error().context());
+        }
+        o.job_sections = std::move(*jobs);
+        for (const JobSection &job : o.job_sections) {
+            if (o.zipf_theta && !is_random(job.workload)) {
+                return fail(ErrorKind::InvalidParameter,
+                            "-F: Zipf offsets apply to randread, randwrite and randrw (job '" +
+                                job.name + "' is " + job.workload_name + ")");
+            }
+        }
     }
     if (o.malloc_block_size == 0 || o.malloc_block_size % 512 != 0) {
         // SPDK's bdev_malloc_create refuses the same.

@@ -7,22 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "job_file.hpp"
 #include "spdkcpp/error.hpp"
+#include "workload.hpp"
 
 namespace perf {
-
-enum class Workload {
-    RandRead,
-    RandWrite,
-    Read,
-    Write,
-    Rw,
-    RandRw,
-    Verify,
-    WriteZeroes,
-    Unmap,
-    Flush
-};
 
 // bdevperf takes -t below INT_MAX seconds; so do we (the deadline in ticks then
 // fits in 64 bits at any tick rate up to 8 GHz).
@@ -55,6 +44,12 @@ struct Options {
     uint64_t seed = 0x5eed;
     // bdevperf's -F: random offsets Zipf-distributed with this theta, in [0, 1).
     std::optional<double> zipf_theta;
+    // bdevperf's -l: after the results, each job's latency at bdevperf's
+    // percentiles (1), and its whole histogram too (2, -ll).
+    uint32_t latency_level = 0;
+    // bdevperf's -j: the job file, and its jobs (the command line's jobs when empty).
+    std::string job_file;
+    std::vector<JobSection> job_sections;
     std::vector<std::string> warnings;  // for the caller to print (bdevperf's "Ignoring -M")
 
     [[nodiscard]] bool random() const noexcept;

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +13,9 @@
 #include <vector>
 
 #include "histogram.hpp"
+#include "job_file.hpp"
 #include "options.hpp"
+#include "report.hpp"
 
 namespace perf {
 namespace {
@@ -125,7 +128,9 @@ TEST(Options, BadValuesAreNamed) {
                  "-M");
     expect_error({"--malloc", "100", "-q", "1", "-o", "4k", "-w", "read", "-t", "1"}, "--malloc");
     expect_error({"-q", "1", "-o", "4k", "-w", "read", "-t", "1"}, "--malloc");
-    expect_error({"--malloc", "4M", "-o", "4k", "-w", "read", "-t", "1"}, "queue-depth");
+    expect_error({"--malloc", "4M", "-o", "4k", "-w", "read", "-t", "1"}, "-q is required");
+    expect_error({"--malloc", "4M", "-q", "1", "-w", "read", "-t", "1"}, "-o is required");
+    expect_error({"--malloc", "4M", "-q", "1", "-o", "4k", "-t", "1"}, "-w is required");
     for (const char *t : {"8e9", "inf", "nan", "2147483647"}) {
         expect_error({"--malloc", "4M", "-q", "1", "-o", "4k", "-w", "read", "-t", t}, "-t");
     }
@@ -215,6 +220,196 @@ TEST(Options, MallocConfigIsSpdkJson) {
     EXPECT_EQ(entry["params"]["name"], "Malloc0");
     EXPECT_EQ(entry["params"]["num_blocks"], 2048);
     EXPECT_EQ(entry["params"]["block_size"], 512);
+}
+
+// --- bdevperf's job file (-j) ------------------------------------------------------
+
+spdkcpp::Result<std::vector<JobSection>> jobs(const std::string &text,
+                                              const JobDefaults &cli = {}) {
+    std::vector<std::string> warnings;
+    return parse_job_file(text, "test.ini", cli, warnings);
+}
+
+TEST(JobFile, SectionsTakeGlobalsAndTheirOwnKeys) {
+    std::vector<std::string> warnings;
+    auto j = parse_job_file(R"(# comment
+[global]
+filename=Malloc0:Null0
+bs=4k
+iodepth 16
+rwmixread=70
+
+[mixed]
+rw=randrw
+cpumask=0x2
+offset=100
+length=200
+[single]
+filename = Malloc1
+rw=verify
+bs=8192
+iodepth=4
+colour=blue
+)",
+                            "test.ini", {}, warnings);
+    ASSERT_TRUE(j) << j.error().context();
+    ASSERT_EQ(j->size(), 2U);
+    const JobSection &mixed = (*j)[0];
+    EXPECT_EQ(mixed.name, "mixed");
+    EXPECT_EQ(mixed.bdevs, (std::vector<std::string>{"Malloc0", "Null0"}));
+    EXPECT_EQ(mixed.cpumask, "0x2");
+    EXPECT_EQ(mixed.workload, Workload::RandRw);
+    EXPECT_EQ(mixed.io_size, 4096U);
+    EXPECT_EQ(mixed.queue_depth, 16U);
+    EXPECT_EQ(mixed.read_percent, 70U);
+    EXPECT_EQ(mixed.offset_blocks, 100U);
+    EXPECT_EQ(mixed.length_blocks, 200U);
+    const JobSection &single = (*j)[1];
+    EXPECT_EQ(single.bdevs, (std::vector<std::string>{"Malloc1"}));
+    EXPECT_EQ(single.workload, Workload::Verify);
+    EXPECT_EQ(single.io_size, 8192U);
+    EXPECT_EQ(single.queue_depth, 4U);
+    EXPECT_EQ(single.cpumask, "");  // every core of -m
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_NE(warnings[0].find("unknown key 'colour'"), std::string::npos) << warnings[0];
+}
+
+// As bdevperf's: -T, -o, -q, -M and -w override [global], not a job's own keys.
+TEST(JobFile, TheCommandLineOverridesGlobalNotTheJobs) {
+    const JobDefaults cli{{"Null0"}, 512, 2, 30, "randwrite"};
+    auto j = jobs(R"([global]
+bs=4096
+iodepth=8
+rw=read
+[inherits]
+[own]
+filename=Malloc0
+iodepth=64
+)",
+                  cli);
+    ASSERT_TRUE(j) << j.error().context();
+    EXPECT_EQ((*j)[0].bdevs, (std::vector<std::string>{"Null0"}));
+    EXPECT_EQ((*j)[0].io_size, 512U);
+    EXPECT_EQ((*j)[0].queue_depth, 2U);
+    EXPECT_EQ((*j)[0].read_percent, 30U);
+    EXPECT_EQ((*j)[0].workload, Workload::RandWrite);
+    EXPECT_EQ((*j)[1].bdevs, (std::vector<std::string>{"Malloc0"}));
+    EXPECT_EQ((*j)[1].queue_depth, 64U);
+}
+
+// A job's global defaults are the [global] before it; a later [global] starts
+// over from the command line's.
+TEST(JobFile, ALaterGlobalStartsOver) {
+    auto j = jobs(R"([global]
+bs=4096
+[a]
+filename=M
+rw=read
+iodepth=1
+[global]
+iodepth=2
+[b]
+filename=M
+rw=read
+)");
+    ASSERT_FALSE(j);
+    EXPECT_NE(j.error().context().find("job 'b' (line 9) has no 'bs'"), std::string::npos)
+        << j.error().context();
+}
+
+TEST(JobFile, MistakesAreNamedWithTheirJob) {
+    const auto expect_error = [](const std::string &text, const std::string &mentions) {
+        auto j = jobs(text);
+        ASSERT_FALSE(j) << text;
+        EXPECT_EQ(j.error().kind(), spdkcpp::ErrorKind::InvalidParameter);
+        EXPECT_NE(j.error().context().find(mentions), std::string::npos) << j.error().context();
+    };
+    const std::string job = "[j]\nfilename=M\nrw=read\nbs=512\niodepth=1\n";
+    EXPECT_TRUE(jobs(job)) << "the base job is valid";
+    expect_error("[j]\nrw=read\nbs=512\niodepth=1\n", "has no 'filename'");
+    expect_error("[j]\nfilename=M\nbs=512\niodepth=1\n", "has no 'rw'");
+    expect_error("[j]\nfilename=M\nrw=read\niodepth=1\n", "has no 'bs'");
+    expect_error("[j]\nfilename=M\nrw=read\nbs=512\n", "has no 'iodepth'");
+    expect_error(job + "rw=sideways\n", "unknown rw 'sideways'");
+    expect_error(job + "bs=0\n", "bs must be greater than 0");
+    expect_error(job + "bs=4q\n", "bs:");
+    expect_error(job + "iodepth=0\n", "iodepth must be greater than 0");
+    expect_error(job + "iodepth=-1\n", "iodepth=-1 is not a whole number");
+    expect_error(job + "iodepth=99999999999\n", "too large");
+    expect_error(job + "rwmixread=101\n", "rwmixread is 0 to 100");
+    expect_error(job + "length=12x\n", "not a whole number");
+    expect_error(job + "filename\n", "'filename' has no value");
+    expect_error("bs=512\n" + job, "before any [section]");
+    expect_error("[j\n", "not a [section] header");
+    expect_error("# nothing\n[global]\nbs=512\n", "has no job");
+    expect_error("", "has no job");
+}
+
+TEST(JobFile, AnOffsetWithoutALengthIsIgnoredWithAWarning) {
+    std::vector<std::string> warnings;
+    auto j = parse_job_file("[j]\nfilename=M\nrw=read\nbs=512\niodepth=1\noffset=64\n", "test.ini",
+                            {}, warnings);
+    ASSERT_TRUE(j);
+    EXPECT_EQ((*j)[0].offset_blocks, 0U);
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_NE(warnings[0].find("offset=64 without a length"), std::string::npos) << warnings[0];
+}
+
+TEST(Options, AJobFileMakesQOAndWOptional) {
+    char path[] = "/tmp/spdkcpp_perf_jobs_XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    std::ofstream(path) << "[j]\nfilename=Malloc0\nrw=read\nbs=512\niodepth=1\n";
+    auto o = parse_args({"--malloc", "4M", "-j", path, "-t", "1"});
+    std::filesystem::remove(path);
+    ASSERT_TRUE(o) << o.error().context();
+    ASSERT_EQ(o->job_sections.size(), 1U);
+    EXPECT_EQ(o->job_sections[0].workload, Workload::Read);
+    auto missing = parse_args({"--malloc", "4M", "-j", "/nonexistent/jobs.ini", "-t", "1"});
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().context().find("cannot read job file"), std::string::npos);
+}
+
+// --- -l ---------------------------------------------------------------------------------
+
+TEST(LatencyReport, PercentilesAtBdevperfsCutoffsAndTheHistogram) {
+    LatencyHistogram h;
+    for (uint64_t v = 1; v <= 1000; ++v) {
+        h.record(v);
+    }
+    EXPECT_EQ(latency_report(h, 0), "");
+    const std::string summary = latency_report(h, 1);
+    // 15 of bdevperf's percentages, each on its line, rising.
+    EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 15);
+    EXPECT_NE(summary.find(" 50.00000% : "), std::string::npos) << summary;
+    EXPECT_NE(summary.find(" 99.99999% : "), std::string::npos) << summary;
+    EXPECT_EQ(summary.find("Range in us"), std::string::npos);
+    const std::string full = latency_report(h, 2);
+    EXPECT_EQ(full.rfind(summary, 0), 0U);
+    EXPECT_NE(full.find("Range in us"), std::string::npos);
+    EXPECT_NE(full.find("100.0000%"), std::string::npos) << "the last bucket is cumulative 100%";
+    EXPECT_EQ(latency_report(LatencyHistogram{}, 2), "");
+}
+
+TEST(LatencyHistogram, BucketsAreVisitedInOrderAndCountEverySample) {
+    LatencyHistogram h;
+    for (uint64_t v : {5ULL, 5ULL, 700ULL, 1ULL << 30}) {
+        h.record(v);
+    }
+    uint64_t seen = 0;
+    uint64_t last_high = 0;
+    bool first = true;
+    h.for_each_bucket([&](uint64_t low, uint64_t high, uint64_t count) {
+        EXPECT_LE(low, high);
+        if (!first) {
+            EXPECT_GT(low, last_high);
+        }
+        first = false;
+        last_high = high;
+        seen += count;
+    });
+    EXPECT_EQ(seen, 4U);
 }
 
 }  // namespace
