@@ -4,20 +4,26 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "job.hpp"
 #include "options.hpp"
 #include "report.hpp"
+#include "spdk/string.h"
 #include "spdkcpp/app.hpp"
 #include "spdkcpp/bdev.hpp"
 #include "spdkcpp/clock.hpp"
 #include "spdkcpp/core_mask.hpp"
 #include "spdkcpp/poller.hpp"
+#include "spdkcpp/rpc.hpp"
+#include "spdkcpp/scheduling.hpp"
 #include "spdkcpp/thread.hpp"
 #include "spdkcpp/when_all.hpp"
 
@@ -218,13 +224,24 @@ Result<void> plan_job_file(const perf::Options &options, Plan &plan) {
     return {};
 }
 
-Task<int> perf_main(const perf::Options &options) {
+// What a run of the tests gave: no jobs ran (error), or the jobs' figures.
+struct Outcome {
+    Result<void> ran;
+    int exit_code = EXIT_FAILURE;
+    std::vector<perf::Summary> summaries;
+    perf::Summary total;
+};
+
+// Plans the jobs, runs them, prints their results.
+Task<Outcome> run_tests(const perf::Options &options) {
+    Outcome outcome;
     Plan plan;
     if (auto r = options.job_sections.empty() ? plan_command_line(options, plan)
                                               : plan_job_file(options, plan);
         !r) {
         fmt::print(stderr, "spdkcpp-perf: {}\n", r.error());
-        co_return EXIT_FAILURE;
+        outcome.ran = fail(r.error());
+        co_return outcome;
     }
     auto &jobs = plan.jobs;
     for (auto &job : jobs) {
@@ -280,7 +297,7 @@ Task<int> perf_main(const perf::Options &options) {
     }
 
     int exit_code = EXIT_SUCCESS;
-    std::vector<perf::Summary> summaries;
+    std::vector<perf::Summary> &summaries = outcome.summaries;
     perf::JobResult all;
     double seconds = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -306,6 +323,9 @@ Task<int> perf_main(const perf::Options &options) {
                        job.bdev(), m.offset, m.byte);
         }
         summaries.push_back(perf::summarize(job, r));
+        summaries.back().status = g_interrupted                                     ? "terminated"
+                                  : r.first_failure && !options.continue_on_failure ? "failed"
+                                                                                    : "finished";
         all.ios += r.ios;
         all.bytes += r.bytes;
         all.reads += r.reads;
@@ -315,7 +335,8 @@ Task<int> perf_main(const perf::Options &options) {
         all.latency.merge(r.latency);
         seconds = std::max(seconds, r.seconds);
     }
-    const perf::Summary total = perf::summarize_total(all, seconds);
+    outcome.total = perf::summarize_total(all, seconds);
+    const perf::Summary &total = outcome.total;
     if (options.json) {
         fmt::print("{}\n", perf::to_json(options, summaries, total));
     } else {
@@ -336,7 +357,117 @@ Task<int> perf_main(const perf::Options &options) {
     if (g_interrupted) {
         fmt::print(stderr, "spdkcpp-perf: interrupted\n");
     }
-    co_return exit_code;
+    outcome.exit_code = exit_code;
+    co_return outcome;
+}
+
+// -z: the command line's options, for perform_tests to run with; the test
+// parameters the last successful call left (bdevperf keeps a call's params for the
+// calls after it); a test in progress.
+const perf::Options *g_options = nullptr;
+perf::TestArgs g_test_args;
+bool g_testing = false;
+
+// bdevperf's perform_tests: params override -t -w -q -o -M for this run.
+struct PerformTestsParams {
+    std::optional<int32_t> time_in_sec;
+    std::optional<std::string> workload_type;
+    std::optional<uint32_t> queue_depth;
+    std::optional<std::string> io_size;
+    std::optional<int32_t> rw_percentage;
+    static constexpr auto fields =
+        std::tuple{spdkcpp::rpc::optional("time_in_sec", &PerformTestsParams::time_in_sec),
+                   spdkcpp::rpc::optional("workload_type", &PerformTestsParams::workload_type),
+                   spdkcpp::rpc::optional("queue_depth", &PerformTestsParams::queue_depth),
+                   spdkcpp::rpc::optional("io_size", &PerformTestsParams::io_size),
+                   spdkcpp::rpc::optional("rw_percentage", &PerformTestsParams::rw_percentage)};
+};
+
+// Runs the tests and answers with bdevperf's result: each job's figures, and the
+// number of cores they ran on.
+Task<void> perform_tests(perf::Options options, spdkcpp::RpcRequest request) {
+    g_testing = true;
+    g_interrupted = false;
+    Outcome outcome = co_await run_tests(options);
+    g_testing = false;
+    if (!outcome.ran) {
+        std::move(request).error(SPDK_JSONRPC_ERROR_INTERNAL_ERROR,
+                                 "spdkcpp-perf failed: " + outcome.ran.error().message());
+        co_return;
+    }
+    std::move(request).result([&](spdkcpp::JsonWriter &w) {
+        w.object([&] {
+            uint64_t cores = 0;
+            w.named_array("results", [&] {
+                for (const perf::Summary &s : outcome.summaries) {
+                    cores |= uint64_t{1} << s.core;
+                    w.object([&] { perf::write_bdevperf_result(w, s); });
+                }
+            });
+            w.named("core_count", std::popcount(cores));
+        });
+    });
+}
+
+void perform_tests_rpc(PerformTestsParams p, spdkcpp::RpcRequest request) {
+    if (g_options == nullptr || !g_options->wait_for_tests) {
+        std::move(request).error(SPDK_JSONRPC_ERROR_INTERNAL_ERROR,
+                                 "spdkcpp-perf runs its tests from the command line (start it "
+                                 "with -z to run them by perform_tests)");
+        return;
+    }
+    if (g_testing) {
+        std::move(request).error(SPDK_JSONRPC_ERROR_INTERNAL_ERROR, spdk_strerror(EINPROGRESS));
+        return;
+    }
+    perf::TestArgs args = g_test_args;
+    if (p.time_in_sec && *p.time_in_sec != 0) {
+        args.seconds = *p.time_in_sec;
+    }
+    if (p.workload_type) {
+        args.workload = p.workload_type;
+    }
+    if (p.queue_depth && *p.queue_depth != 0) {
+        args.queue_depth = p.queue_depth;
+    }
+    if (p.io_size) {
+        args.io_size = p.io_size;
+    }
+    if (p.rw_percentage && *p.rw_percentage != 0) {
+        if (*p.rw_percentage < 0) {
+            std::move(request).error(SPDK_JSONRPC_ERROR_PARSE_ERROR,
+                                     "Invalid parameters provided: rw_percentage is 0 to 100");
+            return;
+        }
+        args.read_percent = static_cast<uint32_t>(*p.rw_percentage);
+    }
+    perf::Options run = *g_options;
+    // bdevperf answers a bad set of parameters with its parse error code.
+    if (auto r = perf::apply_test_args(run, args, true); !r) {
+        std::move(request).error(SPDK_JSONRPC_ERROR_PARSE_ERROR,
+                                 "Invalid parameters provided: " + r.error().context());
+        return;
+    }
+    g_test_args = args;
+    spdkcpp::spawn(perform_tests(std::move(run), std::move(request)));
+}
+
+const spdkcpp::RpcMethod<PerformTestsParams, &perform_tests_rpc> perform_tests_method{
+    "perform_tests", SPDK_RPC_RUNTIME};
+
+Task<int> perf_main(const perf::Options &options) {
+    if (!options.wait_for_tests) {
+        co_return (co_await run_tests(options)).exit_code;
+    }
+    g_options = &options;
+    g_test_args = options.test_args;
+    fmt::print(stderr, "spdkcpp-perf: waiting for perform_tests\n");
+    // Until SIGINT or SIGTERM, and the test then in progress has answered.
+    while (!g_interrupted || g_testing) {
+        (void)co_await spdkcpp::sleep(std::chrono::milliseconds(50));
+    }
+    g_options = nullptr;
+    co_return EXIT_SUCCESS;
 }
 
 }  // namespace

@@ -188,6 +188,97 @@ Result<std::string> Options::json_config() const {
     return config.dump();
 }
 
+Result<void> apply_test_args(Options &o, const TestArgs &a, bool require) {
+    // Without a job file the command line is the job: -q, -o and -w are needed.
+    if (require) {
+        if (!a.seconds) {
+            return fail(ErrorKind::InvalidParameter, "-t is required");
+        }
+        for (const auto &[given, flag] :
+             {std::pair{a.queue_depth.has_value(), "-q"}, std::pair{a.io_size.has_value(), "-o"},
+              std::pair{a.workload.has_value(), "-w"}}) {
+            if (!given && o.job_file.empty()) {
+                return fail(ErrorKind::InvalidParameter,
+                            std::string(flag) + " is required (or a job file, -j)");
+            }
+        }
+    }
+    if (a.workload) {
+        const auto w = workload_named(*a.workload);
+        if (!w) {
+            return fail(ErrorKind::InvalidParameter, "-w: unknown workload '" + *a.workload + "'");
+        }
+        o.workload = *w;
+        o.workload_name = *a.workload;
+    }
+    if (a.queue_depth) {
+        if (*a.queue_depth == 0) {
+            return fail(ErrorKind::InvalidParameter, "-q: the queue depth must be at least 1");
+        }
+        o.queue_depth = *a.queue_depth;
+    }
+    if (a.io_size) {
+        auto size = parse_size(*a.io_size);
+        if (!size || *size == 0) {
+            return fail(ErrorKind::InvalidParameter,
+                        "-o: " + (size ? std::string("the I/O size must not be 0")
+                                       : size.error().context()));
+        }
+        o.io_size = *size;
+    }
+    if (a.seconds) {
+        o.seconds = *a.seconds;
+        if (!(o.seconds > 0) || !std::isfinite(o.seconds) || o.seconds > kMaxSeconds) {
+            return fail(
+                ErrorKind::InvalidParameter,
+                fmt::format("-t: the run time is more than 0 and at most {} seconds", kMaxSeconds));
+        }
+    }
+    if (o.zipf_theta) {
+        if (!(*o.zipf_theta >= 0.0 && *o.zipf_theta < 1.0)) {
+            return fail(ErrorKind::InvalidParameter, "-F: the Zipf theta is in [0, 1)");
+        }
+        if (o.job_file.empty() && !o.random()) {
+            return fail(ErrorKind::InvalidParameter,
+                        "-F: Zipf offsets apply to randread, randwrite and randrw");
+        }
+    }
+    const bool mixed = is_mixed(o.workload) && a.workload.has_value();
+    if (a.read_percent) {
+        if (*a.read_percent > 100) {
+            return fail(ErrorKind::InvalidParameter, "-M: the read percentage is 0 to 100");
+        }
+        o.read_percent = *a.read_percent;
+        if (!mixed && o.job_file.empty()) {
+            // bdevperf warns and runs on.
+            o.warnings.push_back("ignoring -M: it applies only to rw and randrw");
+        }
+    } else if (mixed && o.job_file.empty()) {
+        return fail(ErrorKind::InvalidParameter, "-M: rw and randrw need a read percentage");
+    }
+    if (!o.job_file.empty() && o.job_sections.empty()) {
+        auto text = read_file(o.job_file, "job file");
+        if (!text) {
+            return fail(text.error());
+        }
+        const JobDefaults defaults{o.bdevs, a.io_size ? std::optional(o.io_size) : std::nullopt,
+                                   a.queue_depth, a.read_percent, a.workload};
+        auto jobs = parse_job_file(*text, o.job_file, defaults, o.warnings);
+        if (!jobs) {
+            return fail(ErrorKind::InvalidParameter, "-j: " + jobs.error().context());
+        }
+        o.job_sections = std::move(*jobs);
+        for (const JobSection &job : o.job_sections) {
+            if (o.zipf_theta && !is_random(job.workload)) {
+                return fail(ErrorKind::InvalidParameter,
+                            "-F: Zipf offsets apply to randread, randwrite and randrw (job '" +
+                                job.name + "' is " + job.workload_name + ")");
+            }
+        }
+    }
+    return {};
+}
+
 Result<Options> parse(int argc, char **argv) {
     Options o;
     std::optional<uint32_t> queue_depth;
@@ -195,13 +286,17 @@ Result<Options> parse(int argc, char **argv) {
     std::optional<std::string> workload;
     std::string malloc_size;
     std::optional<uint32_t> read_percent;
+    std::optional<double> seconds;
     CLI::App cli{"spdkcpp-perf: bdevperf's job, written on the spdkcpp wrappers", "spdkcpp-perf"};
     cli.add_option("-q,--queue-depth", queue_depth, "I/Os in flight per job");
     cli.add_option("-o,--io-size", io_size, "I/O size, with k/m suffixes (4096, 64k)");
     cli.add_option("-w,--workload", workload,
                    "randread|randwrite|read|write|rw|randrw|verify|write_zeroes|unmap|flush");
     cli.add_option("-M,--read-percent", read_percent, "read percentage for rw and randrw");
-    cli.add_option("-t,--time", o.seconds, "run time in seconds")->required();
+    cli.add_option("-t,--time", seconds, "run time in seconds");
+    cli.add_flag("-z,--wait-for-tests", o.wait_for_tests,
+                 "start, then run the tests each time the perform_tests RPC asks (bdevperf's -z; "
+                 "its params override -t -w -q -o -M)");
     cli.add_option("-m,--cpumask", o.core_mask, "core mask, as SPDK's -m (0x3, [0-1])");
     cli.add_option("-c,--config", o.config_file, "SPDK JSON config file");
     cli.add_option("-j,--job-file", o.job_file,
@@ -237,86 +332,12 @@ Result<Options> parse(int argc, char **argv) {
     } catch (const CLI::ParseError &e) {
         return fail(ErrorKind::InvalidParameter, std::string(e.what()) + "\n" + cli.help());
     }
-    // Without a job file the command line is the job: -q, -o and -w are needed.
-    if (o.job_file.empty()) {
-        for (const auto &[given, flag] :
-             {std::pair{queue_depth.has_value(), "-q"}, std::pair{io_size.has_value(), "-o"},
-              std::pair{workload.has_value(), "-w"}}) {
-            if (!given) {
-                return fail(ErrorKind::InvalidParameter,
-                            std::string(flag) + " is required (or a job file, -j)\n" + cli.help());
-            }
+    o.test_args = {queue_depth, io_size, workload, read_percent, seconds};
+    if (auto r = apply_test_args(o, o.test_args, !o.wait_for_tests); !r) {
+        if (r.error().context().find(" is required") != std::string::npos) {
+            return fail(ErrorKind::InvalidParameter, r.error().context() + "\n" + cli.help());
         }
-    }
-    if (workload) {
-        const auto w = workload_named(*workload);
-        if (!w) {
-            return fail(ErrorKind::InvalidParameter, "-w: unknown workload '" + *workload + "'");
-        }
-        o.workload = *w;
-        o.workload_name = *workload;
-    }
-    if (queue_depth) {
-        if (*queue_depth == 0) {
-            return fail(ErrorKind::InvalidParameter, "-q: the queue depth must be at least 1");
-        }
-        o.queue_depth = *queue_depth;
-    }
-    if (io_size) {
-        auto size = parse_size(*io_size);
-        if (!size || *size == 0) {
-            return fail(ErrorKind::InvalidParameter,
-                        "-o: " + (size ? std::string("the I/O size must not be 0")
-                                       : size.error().context()));
-        }
-        o.io_size = *size;
-    }
-    if (!(o.seconds > 0) || !std::isfinite(o.seconds) || o.seconds > kMaxSeconds) {
-        return fail(
-            ErrorKind::InvalidParameter,
-            fmt::format("-t: the run time is more than 0 and at most {} seconds", kMaxSeconds));
-    }
-    if (o.zipf_theta) {
-        if (!(*o.zipf_theta >= 0.0 && *o.zipf_theta < 1.0)) {
-            return fail(ErrorKind::InvalidParameter, "-F: the Zipf theta is in [0, 1)");
-        }
-        if (o.job_file.empty() && !o.random()) {
-            return fail(ErrorKind::InvalidParameter,
-                        "-F: Zipf offsets apply to randread, randwrite and randrw");
-        }
-    }
-    const bool mixed = is_mixed(o.workload) && workload.has_value();
-    if (read_percent) {
-        if (*read_percent > 100) {
-            return fail(ErrorKind::InvalidParameter, "-M: the read percentage is 0 to 100");
-        }
-        o.read_percent = *read_percent;
-        if (!mixed && o.job_file.empty()) {
-            // bdevperf warns and runs on.
-            o.warnings.push_back("ignoring -M: it applies only to rw and randrw");
-        }
-    } else if (mixed && o.job_file.empty()) {
-        return fail(ErrorKind::InvalidParameter, "-M: rw and randrw need a read percentage");
-    }
-    if (!o.job_file.empty()) {
-        auto text = read_file(o.job_file, "job file");
-        if (!text) {
-            return fail(text.error());
-        }
-        const JobDefaults defaults{o.bdevs, io_size ? std::optional(o.io_size) : std::nullopt,
-                                   queue_depth, read_percent, workload};
-        auto jobs = parse_job_file(*text, o.job_file, defaults, o.warnings);
-        if (!jobs) {
-            return fail(ErrorKind::InvalidParameter, "-j: " + jobs.error().context());
-        }
-        o.job_sections = std::move(*jobs);
-        for (const JobSection &job : o.job_sections) {
-            if (o.zipf_theta && !is_random(job.workload)) {
-                return fail(ErrorKind::InvalidParameter,
-                            "-F: Zipf offsets apply to randread, randwrite and randrw (job '" +
-                                job.name + "' is " + job.workload_name + ")");
-            }
-        }
+        return fail(r.error());
     }
     if (o.malloc_block_size == 0 || o.malloc_block_size % 512 != 0) {
         // SPDK's bdev_malloc_create refuses the same.

@@ -17,6 +17,16 @@ namespace perf {
 // fits in 64 bits at any tick rate up to 8 GHz).
 inline constexpr double kMaxSeconds = 2147483646;
 
+// A test's parameters as given: on the command line, or by perform_tests' params
+// over the command line's (-z).
+struct TestArgs {
+    std::optional<uint32_t> queue_depth;
+    std::optional<std::string> io_size;
+    std::optional<std::string> workload;
+    std::optional<uint32_t> read_percent;
+    std::optional<double> seconds;
+};
+
 struct Options {
     uint32_t queue_depth = 0;
     uint64_t io_size = 0;
@@ -50,6 +60,9 @@ struct Options {
     // bdevperf's -j: the job file, and its jobs (the command line's jobs when empty).
     std::string job_file;
     std::vector<JobSection> job_sections;
+    // bdevperf's -z: run the tests when the perform_tests RPC asks, as often as asked.
+    bool wait_for_tests = false;
+    TestArgs test_args;                 // as given on the command line
     std::vector<std::string> warnings;  // for the caller to print (bdevperf's "Ignoring -M")
 
     [[nodiscard]] bool random() const noexcept;
@@ -58,6 +71,11 @@ struct Options {
     // for --malloc (nothing when neither is given).
     [[nodiscard]] spdkcpp::Result<std::string> json_config() const;
 };
+
+// Sets o's test parameters (workload, depth, size, read percentage, run time and,
+// with -j, the jobs) from args, checked; require: -t, and -q -o -w without -j, must
+// be there.
+spdkcpp::Result<void> apply_test_args(Options &o, const TestArgs &args, bool require);
 
 // Parses argv. On error or --help the message is in the error's context and the
 // caller prints it (kind Cancelled for --help).

@@ -66,6 +66,8 @@ Summary summarize(const Job &job, const JobResult &r) {
     s.workload = job.options().workload_name;
     s.io_size = job.options().io_size;
     s.core = static_cast<int>(job.core());
+    s.seconds = r.seconds;
+    s.read_percent = job.options().read_percent;
     if (const uint32_t level = job.options().latency_level; level > 0) {
         s.latency_cutoffs = cutoffs(r.latency);
         s.latency_text = latency_report(r.latency, level);
@@ -201,6 +203,26 @@ std::string to_json(const Options &options, const std::vector<Summary> &jobs,
         doc["jobs"].push_back(j);
     }
     return doc.dump(2);
+}
+
+void write_bdevperf_result(spdkcpp::JsonWriter &w, const Summary &s) {
+    w.named("job", s.name);
+    w.named("core_mask", fmt::format("0x{:x}", uint64_t{1} << s.core));
+    w.named("workload", s.workload);
+    if (const auto workload = workload_named(s.workload); workload && is_mixed(*workload)) {
+        w.named("percentage", s.read_percent);
+    }
+    w.named("status", s.status);
+    w.named("queue_depth", s.queue_depth);
+    w.named("io_size", s.io_size);
+    w.named("runtime", s.seconds);
+    w.named("iops", s.iops);
+    w.named("mibps", s.mibps);
+    w.named("io_failed", s.errors);
+    w.named("io_timeout", uint64_t{0});
+    w.named("avg_latency_us", s.avg_lat_us);
+    w.named("min_latency_us", s.min_lat_us);
+    w.named("max_latency_us", s.max_lat_us);
 }
 
 }  // namespace perf

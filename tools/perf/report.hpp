@@ -7,6 +7,7 @@
 
 #include "job.hpp"
 #include "options.hpp"
+#include "spdkcpp/json_writer.hpp"
 
 namespace perf {
 
@@ -33,7 +34,10 @@ struct Summary {
     // -l: bdevperf's percentages of the I/Os, each with the latency (us) they
     // completed under.
     std::vector<std::pair<double, double>> latency_cutoffs;
-    std::string latency_text;  // -l's lines for the table (-ll: the histogram too)
+    std::string latency_text;   // -l's lines for the table (-ll: the histogram too)
+    double seconds = 0;         // the job's run time
+    uint32_t read_percent = 0;  // of rw and randrw
+    std::string status;         // finished, failed (stopped at an error), terminated (a signal)
 };
 
 // A job's figures (r.bytes, over `seconds`, gives the MiB/s).
@@ -42,6 +46,10 @@ Summary summarize_total(const JobResult &all, double seconds);
 
 void print_table(const Options &options, const std::vector<Summary> &jobs, const Summary &total);
 std::string to_json(const Options &options, const std::vector<Summary> &jobs, const Summary &total);
+
+// One job's members in perform_tests' result, as bdevperf writes them (inside an
+// object the caller opens).
+void write_bdevperf_result(spdkcpp::JsonWriter &w, const Summary &s);
 
 // bdevperf's -l: the latency under which each of bdevperf's percentages of a job's
 // I/Os completed, a line each ("  99.00000% :    12.345us"); with level 2 (-ll)
