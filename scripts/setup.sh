@@ -8,7 +8,7 @@ packages=(
     clang-format clang-tidy valgrind
     libfmt-dev liburing-dev nlohmann-json3-dev libcli11-dev
     libgtest-dev libgmock-dev googletest libbenchmark-dev
-    fio
+    fio python3
 )
 # What a program linked against an SPDK install needs (the spdk preset), where one
 # is present: SPDK's shared libraries leave their system libraries to the program.
