@@ -5,12 +5,20 @@
 // is tested without races or sleeps. Built only on SPDK's public API
 // (spdk_thread_lib_init without a scheduler, spdk_thread_poll with an explicit
 // `now`), so the same test runs on the embedded runtime and on real SPDK.
+//
+// Seeded (create(Schedule{.seed = N})), the driver is a simulator: the seed picks
+// which thread runs at each step and how many of its messages the step takes, and
+// run() moves virtual time on to the next timed poller when every thread is idle.
+// Only orders SPDK allows arise (a thread's messages stay in order, a poller never
+// runs beside itself: each step is one spdk_thread_poll), and the same seed gives
+// the same run, step for step. simulation.hpp runs a scenario over many seeds.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -25,13 +33,21 @@
 
 namespace spdkcpp {
 
+// How a driver orders its threads' work: as the test says (no seed), or as a seed
+// says (a simulation).
+struct Schedule {
+    std::optional<uint64_t> seed;
+    uint32_t max_msgs_per_step = 4;  // a seeded step runs 1 to this many messages
+    std::size_t trace_steps = 32;    // the last steps trace() shows
+};
+
 class ThreadDriver {
   public:
     // Holds SPDK's environment (an Env: one core, no hugepages) and initializes
     // SPDK's thread library, with this driver as the scheduler of every thread
     // created from now on, by the test or by the code under test. One driver at a
     // time per process.
-    static Result<ThreadDriver> create() {
+    static Result<ThreadDriver> create(Schedule schedule = {}) {
         if (current() != nullptr) {
             return fail(ErrorKind::Busy, "another ThreadDriver is active");
         }
@@ -41,6 +57,10 @@ class ThreadDriver {
         }
         auto state = std::make_unique<State>();
         state->now = spdk_get_ticks();
+        state->start = state->now;
+        state->schedule = schedule;
+        state->rng = schedule.seed.value_or(0);
+        state->max_msgs = std::max<uint32_t>(schedule.max_msgs_per_step, 1);
         current() = state.get();
         if (const int rc =
                 spdk_thread_lib_init_ext(&ThreadDriver::thread_op, &ThreadDriver::supported, 0,
@@ -100,11 +120,44 @@ class ThreadDriver {
     // Threads alive (created and not yet destroyed).
     [[nodiscard]] std::size_t thread_count() const noexcept { return state_->threads.size(); }
 
+    // The seed of a seeded driver.
+    [[nodiscard]] std::optional<uint64_t> seed() const noexcept { return state_->schedule.seed; }
+
+    // The next number of the seed's stream (splitmix64): for a scenario's own
+    // choices (a fault, a delay), so that the seed decides them too. Without a seed
+    // the stream starts at 0.
+    uint64_t random() noexcept {
+        uint64_t z = (state_->rng += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    // A number in [0, n) from the seed's stream (n > 0).
+    uint64_t random(uint64_t n) noexcept { return random() % n; }
+
+    // Steps polled so far, and a fingerprint of their order (which thread ran at
+    // each step, and whether it did work): runs with equal fingerprints took the
+    // same interleaving.
+    [[nodiscard]] uint64_t steps() const noexcept { return state_->steps; }
+    [[nodiscard]] uint64_t fingerprint() const noexcept { return state_->fingerprint; }
+
+    // The last steps, oldest first: "#step thread msgs=N busy|idle t=ticks", the
+    // time counted from the driver's start.
+    [[nodiscard]] std::string trace() const {
+        std::string out;
+        const auto &t = state_->trace;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            const Step &step = t[(state_->trace_next + i) % t.size()];
+            out += "#" + std::to_string(step.number) + " " + step.thread +
+                   " msgs=" + std::to_string(step.max_msgs) + (step.busy ? " busy" : " idle") +
+                   " t=" + std::to_string(step.now - state_->start) + "\n";
+        }
+        return out;
+    }
+
     // Polls one thread once (up to max_msgs messages, then its pollers) at the
     // driver's virtual time. True when it did any work.
-    bool poll(ThreadRef thread, uint32_t max_msgs = 0) {
-        return spdk_thread_poll(thread.raw(), max_msgs, clock()) > 0;
-    }
+    bool poll(ThreadRef thread, uint32_t max_msgs = 0) { return step(thread.raw(), max_msgs); }
 
     // Polls every thread, round after round, until a whole round does no work;
     // threads that have exited are destroyed, as a reactor does. Returns the
@@ -172,6 +225,20 @@ class ThreadDriver {
             return fail(Error::from_errno(rc, "spdk_thread_send_msg: the task did not start"));
         }
         run_until_idle();
+        // Seeded, with exact virtual time: while the task waits and a timed
+        // poller is due later, time moves on to it, as a discrete-event simulator
+        // (up to a day of virtual time).
+        if (state_->schedule.seed && state_->exact) {
+            const uint64_t limit = state_->now + 86'400 * spdk_get_ticks_hz();
+            while (!finished) {
+                const uint64_t next = next_expiration();
+                if (next == 0 || next > limit) {
+                    break;
+                }
+                state_->now = std::max(state_->now, next);
+                run_until_idle();
+            }
+        }
         if (!state_->exact) {
             const uint64_t limit =
                 spdk_get_ticks() + kRealTimeRunLimit.count() * spdk_get_ticks_hz();
@@ -187,12 +254,62 @@ class ThreadDriver {
     }
 
   private:
+    struct Step {
+        uint64_t number = 0;
+        std::string thread;
+        uint32_t max_msgs = 0;
+        bool busy = false;
+        uint64_t now = 0;
+    };
+
     struct State {
         std::vector<spdk_thread *> threads;
         uint64_t now = 0;
+        uint64_t start = 0;
         bool clock_probed = false;
         bool exact = true;
+        Schedule schedule;
+        uint64_t rng = 0;
+        uint32_t max_msgs = 1;
+        uint64_t steps = 0;
+        uint64_t fingerprint = 0xcbf29ce484222325ULL;  // FNV-1a
+        std::vector<Step> trace;  // a ring of the last schedule.trace_steps steps
+        std::size_t trace_next = 0;
     };
+
+    // One poll of one thread, counted, fingerprinted and traced.
+    bool step(spdk_thread *thread, uint32_t max_msgs) {
+        const bool busy = spdk_thread_poll(thread, max_msgs, clock()) > 0;
+        State &s = *state_;
+        const auto index = static_cast<uint64_t>(
+            std::find(s.threads.begin(), s.threads.end(), thread) - s.threads.begin());
+        for (const uint64_t v : {index, static_cast<uint64_t>(busy)}) {
+            s.fingerprint = (s.fingerprint ^ v) * 0x100000001b3ULL;
+        }
+        ++s.steps;
+        if (s.schedule.seed && s.schedule.trace_steps > 0) {
+            Step entry{s.steps, spdk_thread_get_name(thread), max_msgs, busy, s.now};
+            if (s.trace.size() < s.schedule.trace_steps) {
+                s.trace.push_back(std::move(entry));
+            } else {
+                s.trace[s.trace_next] = std::move(entry);
+                s.trace_next = (s.trace_next + 1) % s.trace.size();
+            }
+        }
+        return busy;
+    }
+
+    // The earliest time a timed poller of any thread is due; 0 for none.
+    uint64_t next_expiration() const {
+        uint64_t next = 0;
+        for (spdk_thread *t : state_->threads) {
+            const uint64_t due = spdk_thread_next_poller_expiration(t);
+            if (due != 0 && (next == 0 || due < next)) {
+                next = due;
+            }
+        }
+        return next;
+    }
 
     // The time every poll is given: the virtual clock, kept from falling behind
     // the real one where pollers are stamped with the real clock.
@@ -219,17 +336,11 @@ class ThreadDriver {
         state_->exact = due < behind + hz / 2;
         // An unregistered timed poller is freed when it comes due.
         state_->now = std::max({state_->now, due, spdk_get_ticks()});
+        state_->start = state_->now;  // virtual time runs from here (trace())
         spdk_thread_poll(thread, 0, state_->now);
     }
 
-    bool any_timed_pollers() const {
-        for (spdk_thread *t : state_->threads) {
-            if (spdk_thread_next_poller_expiration(t) != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
+    bool any_timed_pollers() const { return next_expiration() != 0; }
 
     ThreadDriver(Env env, std::unique_ptr<State> state) noexcept
         : env_(std::move(env)), state_(std::move(state)) {}
@@ -249,11 +360,23 @@ class ThreadDriver {
     }
     static bool supported(spdk_thread_op op) { return op == SPDK_THREAD_OP_NEW; }
 
+    // A round: every thread once, in order; seeded, as many steps as there are
+    // threads, each on a thread and with a message budget the seed picks, then,
+    // when none of them did work, every thread once to be sure all are idle.
     bool poll_all() {
         bool busy = false;
         auto &threads = state_->threads;
-        for (std::size_t i = 0; i < threads.size(); ++i) {
-            busy = (spdk_thread_poll(threads[i], 0, clock()) > 0) || busy;
+        if (state_->schedule.seed) {
+            const std::size_t n = threads.size();
+            for (std::size_t i = 0; i < n && !threads.empty(); ++i) {
+                spdk_thread *t = threads[random(threads.size())];
+                busy = step(t, 1 + static_cast<uint32_t>(random(state_->max_msgs))) || busy;
+            }
+        }
+        if (!busy) {
+            for (std::size_t i = 0; i < threads.size(); ++i) {
+                busy = step(threads[i], 0) || busy;
+            }
         }
         std::erase_if(threads, [](spdk_thread *t) {
             if (!spdk_thread_is_exited(t)) {

@@ -25,6 +25,13 @@ struct DescState {
     static constexpr uint64_t kClosed = 1ULL << 33;     // the close has been claimed
     static constexpr uint64_t kDone = 1ULL << 34;       // spdk_bdev_close has run
     static constexpr uint64_t kOwnerGone = 1ULL << 35;  // the BdevDesc was dropped
+#ifdef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
+    // Test-only and deliberately wrong (tests/wrappers/simulation_test.cpp, where
+    // the simulator must catch it): the close does not wait for the channels.
+    static constexpr uint64_t kCloseWaitsFor = 0;
+#else
+    static constexpr uint64_t kCloseWaitsFor = kCount;  // the live channels
+#endif
 
     spdk_bdev_desc *desc = nullptr;
     spdk_bdev *bdev = nullptr;
@@ -60,7 +67,9 @@ struct DescState {
     [[nodiscard]] bool accepting() const noexcept {
         return (word.load(std::memory_order_relaxed) & kClosing) == 0;
     }
-    [[nodiscard]] bool closing() const noexcept { return !accepting(); }
+    [[nodiscard]] bool closing() const noexcept {
+        return !accepting();
+    }
 
     // Counts a channel in; false when the descriptor is closing.
     bool channel_begin() noexcept {
@@ -93,7 +102,7 @@ struct DescState {
 
     void try_close() noexcept {
         uint64_t v = word.load(std::memory_order_acquire);
-        while ((v & (kCount | kClosing | kClosed)) == kClosing) {
+        while ((v & (kCloseWaitsFor | kClosing | kClosed)) == kClosing) {
             if (word.compare_exchange_weak(v, v | kClosed, std::memory_order_acq_rel)) {
                 close_on_opener();
                 return;
