@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -54,6 +55,7 @@ struct SimDisk {
     std::array<std::byte, kBlocks * kBlockSize> data{};
     ThreadDriver *driver = nullptr;
     uint64_t outstanding = 0;  // I/O the module holds
+    uint64_t max_outstanding = 0;
     // I/O completed once the bdev's last descriptor had closed: its unregistration
     // then takes the name away (as SPDK's does), so the module sees it.
     uint64_t completed_after_close = 0;
@@ -113,7 +115,7 @@ int sim_destruct(void * /*ctx*/) {
 
 void sim_submit(spdk_io_channel *ch, spdk_bdev_io *io) {
     auto *sim = static_cast<SimChannel *>(spdk_io_channel_get_ctx(ch));
-    ++g_disk->outstanding;
+    g_disk->max_outstanding = std::max(g_disk->max_outstanding, ++g_disk->outstanding);
     sim->held.push_back(io);
 }
 
@@ -266,6 +268,125 @@ Result<void> run_lifecycle(ThreadDriver &driver) {
     return r;
 }
 
+// --- back-pressure: more I/O in flight than the bdev_io pool holds ------------------
+
+constexpr uint32_t kLanesPerWriter = 20;
+
+// kLanesPerWriter lanes, each writing a pattern to its own block and reading it
+// back, four times; every lane's I/O starts at once.
+Task<Result<void>> verify_lanes(ThreadRef thread, BdevDesc &desc, uint64_t first_block) {
+    if (auto r = co_await on(thread); !r) {
+        co_return r;
+    }
+    auto ch = desc.io_channel();
+    if (!ch) {
+        co_return fail(ch.error());
+    }
+    auto lane = [&](uint64_t block) -> Task<Result<void>> {
+        auto out = DmaBuf::alloc(kBlockSize);
+        auto in = DmaBuf::alloc(kBlockSize);
+        if (!out || !in) {
+            co_return fail(ErrorKind::OutOfMemory, "lane buffers");
+        }
+        for (uint8_t round = 1; round <= 4; ++round) {
+            out->fill(std::byte{static_cast<uint8_t>(block * 4 + round)});
+            if (auto w = co_await desc.write(*ch, *out, block * kBlockSize); !w) {
+                co_return w;
+            }
+            if (auto r = co_await desc.read(*ch, *in, block * kBlockSize); !r) {
+                co_return r;
+            }
+            if (std::memcmp(in->data(), out->data(), kBlockSize) != 0) {
+                co_return fail(ErrorKind::IoFailed,
+                               "block " + std::to_string(block) + " read back other data");
+            }
+        }
+        co_return Result<void>{};
+    };
+    std::vector<Task<Result<void>>> lanes;
+    for (uint64_t i = 0; i < kLanesPerWriter; ++i) {
+        lanes.push_back(lane(first_block + i));
+    }
+    for (auto &r : co_await when_all(std::move(lanes))) {
+        if (!r) {
+            co_return r;
+        }
+    }
+    co_return Result<void>{};
+}
+
+Task<Result<void>> small_pool(ThreadRef w1, ThreadRef w2) {
+    if (auto r = co_await init_subsystems(); !r) {
+        co_return r;
+    }
+    Result<void> outcome = register_disk(*g_disk);
+    if (outcome) {
+        auto desc = BdevDesc::open("Sim0", OpenMode::ReadWrite);
+        if (!desc) {
+            outcome = fail(desc.error());
+        } else {
+            // Each thread's first channel fills that thread's spdk_bdev_io cache
+            // from the pool, and fails (-ENOMEM, on SPDK too) once the other
+            // thread's I/O holds the whole pool: a schedule the simulator found.
+            // So both threads take a channel before any I/O starts.
+            const ThreadRef app = ThreadRef::current();
+            std::vector<Result<BdevChannel>> warm;
+            for (ThreadRef t : {w1, w2}) {
+                (void)co_await on(t);  // live threads: the hop cannot fail
+                warm.push_back(desc->io_channel());
+            }
+            (void)co_await on(app);
+            for (auto &ch : warm) {
+                if (!ch) {
+                    outcome = fail(ch.error());
+                }
+            }
+            if (outcome) {
+                auto [a, b] = co_await when_all(verify_lanes(w1, *desc, 0),
+                                                verify_lanes(w2, *desc, kLanesPerWriter));
+                outcome = !a ? a : b;
+            }
+        }
+    }
+    int rc = 1;
+    if (spdk_bdev_get_by_name("Sim0") != nullptr) {
+        spdk_bdev_unregister(
+            &g_disk->bdev, [](void *arg, int status) { *static_cast<int *>(arg) = status; }, &rc);
+    }
+    co_await fini_subsystems();
+    co_return outcome;
+}
+
+// A pool of 8 to 19 spdk_bdev_io (the seed picks) for 40 lanes, 20 a thread:
+// submissions meet -ENOMEM and wait in place; every lane still reads back what it
+// wrote, and the disk holds the whole pool at once, never more.
+Result<void> run_small_pool(ThreadDriver &driver) {
+    spdk_bdev_opts opts{};
+    spdk_bdev_get_opts(&opts, sizeof(opts));
+    spdk_bdev_opts saved = opts;
+    const auto pool = static_cast<uint32_t>(8 + driver.random(12));
+    opts.bdev_io_pool_size = pool;
+    opts.bdev_io_cache_size = 1;
+    if (const int rc = spdk_bdev_set_opts(&opts); rc != 0) {
+        return fail(Error::from_errno(rc, "spdk_bdev_set_opts"));
+    }
+    SimDisk disk;
+    disk.driver = &driver;
+    g_disk = &disk;
+    auto app = driver.add_thread("app");
+    auto w1 = driver.add_thread("w1");
+    auto w2 = driver.add_thread("w2");
+    Result<void> r = app && w1 && w2 ? driver.run(*app, small_pool(*w1, *w2))
+                                     : fail(ErrorKind::OutOfMemory, "threads");
+    spdk_bdev_set_opts(&saved);
+    // The pool ran dry (the disk held all of it at once), and never held more.
+    if (r && disk.max_outstanding != pool) {
+        r = fail(ErrorKind::Other, "the disk held at most " + std::to_string(disk.max_outstanding) +
+                                       " I/O at once from a pool of " + std::to_string(pool));
+    }
+    return r;
+}
+
 // SPDK's GPT module would read the new disk's first blocks: auto-examine off.
 class Simulation : public ::testing::Test {
   protected:
@@ -360,6 +481,18 @@ TEST_F(Simulation, ATaskThatCanNeverFinishFailsItsSeedAsStalled) {
     EXPECT_EQ(report.failure->seed, 3U);
     EXPECT_EQ(report.failure->error.kind(), ErrorKind::Stalled);
     EXPECT_FALSE(report.failure->trace.empty());
+}
+
+// Each writer submits its kLanesPerWriter first writes at once (in one message,
+// before any can complete) against a pool of at most 19: some wait for an
+// spdk_bdev_io, in every seed.
+TEST_F(Simulation, MoreIoThanThePoolHoldsWaitsAndReadsBackRightUnderEverySchedule) {
+    static_assert(kLanesPerWriter > 8 + 11);
+    const uint64_t seeds = seeds_from_env(200) / 2;
+    auto report = simulate({.first_seed = 1, .seeds = seeds}, run_small_pool);
+    EXPECT_FALSE(report.failure) << report.describe();
+    EXPECT_EQ(report.seeds_run, seeds);
+    std::printf("small-pool simulation: %s\n", report.describe().c_str());
 }
 
 #ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
