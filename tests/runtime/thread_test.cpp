@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -454,6 +455,47 @@ TEST(ThreadQueue, FullQueueRefusesThenDeliversInOrder) {
     spdk_set_thread(t);
     spdk_thread_exit(t);
     spdk_thread_poll(t, 0, 0);
+    spdk_thread_destroy(t);
+    spdk_thread_lib_fini();
+}
+
+// A message the runtime itself must not lose (a channel's release) waits behind a
+// full ring in a side queue; it runs after every message queued before it, even
+// when one poll's batch leaves older ones in the ring.
+TEST(ThreadQueue, ASideQueuedMessageRunsAfterTheOlderOnesInTheRing) {
+    LogCapture log;
+    ASSERT_EQ(spdk_thread_lib_init_ext(nullptr, nullptr, 0, 16), 0);  // rings of 16
+    spdk_thread *t = spdk_thread_create("small", nullptr);
+    ASSERT_NE(t, nullptr);
+    static Trace trace;
+    trace.values.clear();
+    static int device;
+    spdk_set_thread(t);
+    spdk_io_device_register(
+        &device, [](void *, void *) { return 0; },
+        [](void *, void *) { trace.values.push_back(-1); }, 0, "side_queue_dev");
+    spdk_io_channel *ch = spdk_get_io_channel(&device);
+    ASSERT_NE(ch, nullptr);
+    std::vector<Note> notes;
+    for (int i = 0; i < 16; ++i) {
+        notes.push_back(Note{&trace, i});
+    }
+    for (Note &note : notes) {
+        ASSERT_EQ(spdk_thread_send_msg(t, note_msg, &note), 0);
+    }
+    spdk_put_io_channel(ch);  // the ring is full: its release goes to the side queue
+    EXPECT_EQ(spdk_thread_poll(t, 0, 0), 1);  // a batch of 8 leaves 8 in the ring
+    while (spdk_thread_poll(t, 0, 0) != 0) {
+    }
+    std::vector<int> expected(16);
+    std::iota(expected.begin(), expected.end(), 0);
+    expected.push_back(-1);  // the channel is destroyed last
+    EXPECT_EQ(trace.values, expected);
+    spdk_io_device_unregister(&device, nullptr);
+    spdk_thread_exit(t);
+    while (!spdk_thread_is_exited(t)) {
+        spdk_thread_poll(t, 0, 0);
+    }
     spdk_thread_destroy(t);
     spdk_thread_lib_fini();
 }

@@ -310,7 +310,10 @@ int thread_poll(spdk_thread *thread, uint32_t max_msgs, uint64_t now) {
     if (count != 0) {
         rc = 1;
     }
-    if (spdk_unlikely(thread->overflow_pending.load(std::memory_order_acquire))) {
+    // The side queue holds only messages newer than any in the ring (senders keep
+    // to it while it is pending): it runs once the ring is empty, or order breaks.
+    if (spdk_unlikely(thread->overflow_pending.load(std::memory_order_acquire)) &&
+        ring_empty(thread)) {
         if (drain_overflow(thread) != 0) {
             rc = 1;
         }
