@@ -208,7 +208,8 @@ int spdk_json_write_bytearray(struct spdk_json_write_ctx *w, const void *val, si
 int spdk_json_write_uuid(struct spdk_json_write_ctx *w, const struct spdk_uuid *uuid);
 int spdk_json_write_string_fmt(struct spdk_json_write_ctx *w, const char *fmt, ...)
     __attribute__((__format__(__printf__, 2, 3)));
-int spdk_json_write_string_fmt_v(struct spdk_json_write_ctx *w, const char *fmt, va_list args);
+int spdk_json_write_string_fmt_v(struct spdk_json_write_ctx *w, const char *fmt, va_list args)
+    __attribute__((__format__(__printf__, 2, 0)));
 
 int spdk_json_write_array_begin(struct spdk_json_write_ctx *w);
 int spdk_json_write_array_end(struct spdk_json_write_ctx *w);
@@ -244,7 +245,8 @@ int spdk_json_write_named_string_fmt(struct spdk_json_write_ctx *w, const char *
                                      const char *fmt, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 int spdk_json_write_named_string_fmt_v(struct spdk_json_write_ctx *w, const char *name,
-                                       const char *fmt, va_list args);
+                                       const char *fmt, va_list args)
+    __attribute__((__format__(__printf__, 3, 0)));
 int spdk_json_write_named_bytearray(struct spdk_json_write_ctx *w, const char *name,
                                     const void *val, size_t len);
 int spdk_json_write_named_uuid(struct spdk_json_write_ctx *w, const char *name,

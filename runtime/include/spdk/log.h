@@ -37,7 +37,7 @@ int spdk_log_to_syslog_level(enum spdk_log_level level);
 void spdk_log(enum spdk_log_level level, const char *file, const int line, const char *func,
               const char *format, ...) __attribute__((__format__(__printf__, 5, 6)));
 void spdk_vlog(enum spdk_log_level level, const char *file, const int line, const char *func,
-               const char *format, va_list ap);
+               const char *format, va_list ap) __attribute__((__format__(__printf__, 5, 0)));
 void spdk_log_dump(FILE *fp, const char *label, const void *buf, size_t len);
 
 #define SPDK_ERRLOG(...) spdk_log(SPDK_LOG_ERROR, __FILE__, __LINE__, __func__, __VA_ARGS__)

@@ -13,7 +13,8 @@ extern "C" {
 
 /* Returns a string from malloc() that the caller frees with free(). */
 char *spdk_sprintf_alloc(const char *format, ...) __attribute__((format(printf, 1, 2)));
-char *spdk_vsprintf_alloc(const char *format, va_list args);
+char *spdk_vsprintf_alloc(const char *format, va_list args)
+    __attribute__((__format__(__printf__, 1, 0)));
 char *spdk_strlwr(char *s);
 char *spdk_str_trim(char *s);
 size_t spdk_str_chomp(char *s);
