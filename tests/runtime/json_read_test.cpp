@@ -235,6 +235,24 @@ TEST(JsonNumbers, InRangeWholeNumbersConvert) {
     EXPECT_EQ(u8, 255);
 }
 
+// Found by fuzz_json: a zero with a large exponent took one multiplication per unit
+// of it (0e9223372036854775807: for ever), and a negative exponent near INT64_MIN
+// with fraction digits overflowed (UBSan).
+TEST(JsonNumbers, ExtremeExponentsAreQuick) {
+    uint64_t u64 = 7;
+    int32_t i32 = 7;
+    spdk_json_val v = number("0e9223372036854775807");
+    EXPECT_EQ(spdk_json_number_to_uint64(&v, &u64), 0);
+    EXPECT_EQ(u64, 0U);
+    v = number("-0E434567890");
+    EXPECT_EQ(spdk_json_number_to_int32(&v, &i32), 0);
+    EXPECT_EQ(i32, 0);
+    v = number("1.00e-9223372036854775807");
+    EXPECT_EQ(spdk_json_number_to_uint64(&v, &u64), -ERANGE);
+    v = number("100.00e-9223372036854775806");
+    EXPECT_EQ(spdk_json_number_to_int32(&v, &i32), -ERANGE);
+}
+
 TEST(JsonNumbers, OutOfRangeAndFractionsAreRefused) {
     uint16_t u16 = 7;
     int32_t i32 = 7;
@@ -421,6 +439,17 @@ TEST(JsonWalk, FindFirstAndNext) {
     EXPECT_EQ(spdk_json_object_first(empty.root()), nullptr);
     EXPECT_EQ(spdk_json_array_first(empty.root()), nullptr);
     EXPECT_EQ(spdk_json_find(empty.root(), "a", nullptr, nullptr, SPDK_JSON_VAL_ANY), -ENOENT);
+}
+
+// Found by fuzz_json: an object whose first name is "" is, as in SPDK, walked as
+// empty, but it is still an object: not found (-ENOENT), where -EPROTOTYPE ("not an
+// object") made the config loader refuse the document as not being one.
+TEST(JsonWalk, FindInAnObjectWhoseFirstNameIsEmptyIsNotFound) {
+    Parsed p = parse(R"({"": 1, "a": 2})");
+    ASSERT_GT(p.rc, 0);
+    EXPECT_EQ(spdk_json_object_first(p.root()), nullptr);
+    EXPECT_EQ(spdk_json_find(p.root(), "a", nullptr, nullptr, SPDK_JSON_VAL_ANY), -ENOENT);
+    EXPECT_EQ(spdk_json_find(p.root(), "", nullptr, nullptr, SPDK_JSON_VAL_ANY), -ENOENT);
 }
 
 TEST(JsonWalk, WriteValReproducesTheValue) {

@@ -71,12 +71,18 @@ int split_number(const spdk_json_val *val, Decimal &out) {
         }
     }
     constexpr auto kExpMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-    if (exp_abs > kExpMax) {
+    // exponent - fraction digits must fit in 64 bits too (fraction_digits is below
+    // 2^32, the value's length); a number that small is no whole number anyway.
+    if (exp_abs > kExpMax || (exp_negative && exp_abs > kExpMax - fraction_digits)) {
         return -ERANGE;
     }
     out.exponent = exp_negative ? -static_cast<int64_t>(exp_abs) : static_cast<int64_t>(exp_abs);
     out.exponent -= static_cast<int64_t>(fraction_digits);
-    // Move the exponent into the significand where that loses nothing.
+    // Move the exponent into the significand where that loses nothing. Zero times any
+    // power of ten is zero: at once, not one multiplication per unit of exponent.
+    if (out.significand == 0 && out.exponent > 0) {
+        out.exponent = 0;
+    }
     while (out.exponent < 0 && out.significand >= 10 && out.significand % 10 == 0) {
         out.significand /= 10;
         ++out.exponent;
@@ -337,10 +343,12 @@ int spdk_json_decode_uuid(const struct spdk_json_val *val, void *out) {
 
 int spdk_json_find(struct spdk_json_val *object, const char *key_name, struct spdk_json_val **key,
                    struct spdk_json_val **val, enum spdk_json_val_type type) {
-    spdk_json_val *it = first_inside(object, SPDK_JSON_VAL_OBJECT_BEGIN);
-    if (it == nullptr) {
+    if (object == nullptr || object->type != SPDK_JSON_VAL_OBJECT_BEGIN) {
         return -EPROTOTYPE;
     }
+    // An object that first_inside finds empty (SPDK's quirk: its first name is "") has
+    // no member to find, but it is an object.
+    spdk_json_val *it = first_inside(object, SPDK_JSON_VAL_OBJECT_BEGIN);
     spdk_json_val *found_key = nullptr;
     spdk_json_val *found_val = nullptr;
     for (; it != nullptr; it = spdk_json_next(it)) {
