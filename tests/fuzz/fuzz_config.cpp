@@ -108,6 +108,13 @@ struct Done {
 
 }  // namespace
 
+// Makes the app thread before the first input (what lives for the whole run is no
+// leak of the first input).
+extern "C" int LLVMFuzzerInitialize(int * /*argc*/, char *** /*argv*/) {
+    (void)app_thread();
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) {
         return -1;
