@@ -211,8 +211,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const size_t which = in.ConsumeIntegralInRange<size_t>(0, s.targets.size() - 1);
         const Target &t = s.targets[which];
         const auto op = static_cast<Op>(in.ConsumeIntegralInRange<int>(0, 7));
-        const bool in_bytes = op == Op::Read || op == Op::Write || op == Op::Readv ||
-                              op == Op::Writev;
+        const bool in_bytes =
+            op == Op::Read || op == Op::Write || op == Op::Readv || op == Op::Writev;
         const bool vectored = op >= Op::Readv;
         const bool is_read =
             op == Op::Read || op == Op::ReadBlocks || op == Op::Readv || op == Op::ReadvBlocks;
@@ -298,8 +298,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                                 &completions);
                     break;
                 default:
-                    rc = spdk_bdev_writev_blocks(t.desc, t.ch, iov, iovcnt, offset, length,
-                                                 io_done, &completions);
+                    rc = spdk_bdev_writev_blocks(t.desc, t.ch, iov, iovcnt, offset, length, io_done,
+                                                 &completions);
                     break;
             }
         }

@@ -106,8 +106,8 @@ struct Decoded {
 };
 
 int decode_list(const spdk_json_val *val, void *out) {
-    auto *d = static_cast<Decoded *>(static_cast<void *>(static_cast<char *>(out) -
-                                                          offsetof(Decoded, list)));
+    auto *d = static_cast<Decoded *>(
+        static_cast<void *>(static_cast<char *>(out) - offsetof(Decoded, list)));
     return spdk_json_decode_array(val, spdk_json_decode_uint32, d->list, SPDK_COUNTOF(d->list),
                                   &d->list_len, sizeof(d->list[0]));
 }
@@ -207,8 +207,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) {
         return -1;
     }
-    const uint32_t flags = data[0] & (SPDK_JSON_PARSE_FLAG_ALLOW_COMMENTS |
-                                      SPDK_JSON_PARSE_FLAG_DECODE_IN_PLACE);
+    const uint32_t flags =
+        data[0] & (SPDK_JSON_PARSE_FLAG_ALLOW_COMMENTS | SPDK_JSON_PARSE_FLAG_DECODE_IN_PLACE);
     ++data;
     --size;
 
@@ -234,8 +234,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         auto small = copy_of(data, size);
         const size_t room = n / 2;
         auto values = std::make_unique<spdk_json_val[]>(room == 0 ? 1 : room);
-        check(spdk_json_parse(small.get(), size, room == 0 ? nullptr : values.get(), room,
-                              nullptr, flags) == count,
+        check(spdk_json_parse(small.get(), size, room == 0 ? nullptr : values.get(), room, nullptr,
+                              flags) == count,
               "a short array changes the count");
     }
 

@@ -72,7 +72,8 @@ void check_size(const std::string &text) {
     if (!suffix.empty()) {
         const int c = std::tolower(static_cast<unsigned char>(suffix[0]));
         shift = c == 'k' ? 10 : c == 'm' ? 20 : c == 'g' ? 30 : 99;
-        const bool b = suffix.size() == 2 && std::tolower(static_cast<unsigned char>(suffix[1])) == 'b';
+        const bool b =
+            suffix.size() == 2 && std::tolower(static_cast<unsigned char>(suffix[1])) == 'b';
         if (shift == 99 || (suffix.size() != 1 && !b)) {
             fail("parse_size accepts an unknown suffix", text);
         }
