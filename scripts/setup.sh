@@ -9,6 +9,9 @@ packages=(
     libfmt-dev liburing-dev nlohmann-json3-dev libcli11-dev
     libgtest-dev libgmock-dev googletest libbenchmark-dev
     fio python3
+    # The fuzz preset: clang with libFuzzer (clang-19: Debian 12's clang-16 lacks
+    # std::expected with libstdc++ 12), and llvm-symbolizer for readable reports.
+    clang-19 libclang-rt-19-dev llvm
 )
 # What a program linked against an SPDK install needs (the spdk preset), where one
 # is present: SPDK's shared libraries leave their system libraries to the program.

@@ -2,8 +2,9 @@
 # Sets up the machine, then builds and runs the whole test suite: the dev preset
 # (debug, assertions, thread checks), the release preset (NDEBUG: thread checks off,
 # as users ship), the asan preset (ASan + UBSan), the tsan preset and, where an SPDK
-# install is found, the spdk preset (the same suite against real SPDK). Warnings are
-# errors in every preset.
+# install is found, the spdk preset (the same suite against real SPDK); then the
+# fuzz step: every libFuzzer target for a bounded time (scripts/fuzz.sh). Warnings
+# are errors in every preset. `scripts/test.sh fuzz` runs the fuzz step alone.
 #
 # SPDK is looked for in $SPDKCPP_SPDK_PREFIX, by default /var/cache/spdkcpp/spdk
 # (an SPDK install prefix, with lib/pkgconfig/spdk_bdev.pc and shared libraries).
@@ -31,7 +32,12 @@ if ((${#presets[@]} == 0)); then
         echo "=== preset spdk skipped: no SPDK install in ${SPDKCPP_SPDK_PREFIX}" \
             "(set SPDKCPP_SPDK_PREFIX to an SPDK install prefix)"
     fi
+    presets+=(fuzz)
 fi
 for preset in "${presets[@]}"; do
-    run_preset "${preset}"
+    if [[ ${preset} == fuzz ]]; then
+        scripts/fuzz.sh
+    else
+        run_preset "${preset}"
+    fi
 done
