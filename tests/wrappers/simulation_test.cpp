@@ -268,6 +268,9 @@ Result<void> run_lifecycle(ThreadDriver &driver) {
     return r;
 }
 
+#ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
+// (The wrong close rule's build runs only the scenario it breaks.)
+
 // --- back-pressure: more I/O in flight than the bdev_io pool holds ------------------
 
 constexpr uint32_t kLanesPerWriter = 20;
@@ -352,6 +355,12 @@ Task<Result<void>> small_pool(ThreadRef w1, ThreadRef w2) {
     if (spdk_bdev_get_by_name("Sim0") != nullptr) {
         spdk_bdev_unregister(
             &g_disk->bdev, [](void *arg, int status) { *static_cast<int *>(arg) = status; }, &rc);
+        for (uint32_t i = 0; rc == 1 && i < 1'000'000; ++i) {
+            co_await yield();
+        }
+        if (outcome && rc != 0) {
+            outcome = check(rc == 1 ? -ETIMEDOUT : rc, "unregistering Sim0");
+        }
     }
     co_await fini_subsystems();
     co_return outcome;
@@ -386,6 +395,8 @@ Result<void> run_small_pool(ThreadDriver &driver) {
     }
     return r;
 }
+
+#endif
 
 // SPDK's GPT module would read the new disk's first blocks: auto-examine off.
 class Simulation : public ::testing::Test {
@@ -483,6 +494,8 @@ TEST_F(Simulation, ATaskThatCanNeverFinishFailsItsSeedAsStalled) {
     EXPECT_FALSE(report.failure->trace.empty());
 }
 
+#ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
+
 // Each writer submits its kLanesPerWriter first writes at once (in one message,
 // before any can complete) against a pool of at most 19: some wait for an
 // spdk_bdev_io, in every seed.
@@ -494,8 +507,6 @@ TEST_F(Simulation, MoreIoThanThePoolHoldsWaitsAndReadsBackRightUnderEverySchedul
     EXPECT_EQ(report.seeds_run, seeds);
     std::printf("small-pool simulation: %s\n", report.describe().c_str());
 }
-
-#ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
 
 TEST_F(Simulation, HotRemoveWithIoInFlightOnTwoThreadsClosesAfterTheChannels) {
 #ifdef SPDKCPP_TEST_EMBEDDED
