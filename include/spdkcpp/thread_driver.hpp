@@ -247,6 +247,10 @@ class ThreadDriver {
             }
         }
         if (!finished) {
+            // It runs on detached (the Task is dropped here) and frees itself at its
+            // end: `finished` is gone by then.
+            promise.notify = nullptr;
+            promise.notify_ctx = nullptr;
             return fail(ErrorKind::Stalled,
                         "the task is still waiting after every thread went idle");
         }

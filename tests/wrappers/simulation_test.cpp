@@ -21,6 +21,7 @@
 #include <cstring>
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "spdk/bdev.h"
@@ -476,22 +477,33 @@ TEST_F(Simulation, TheSameSeedReplaysTheSameRunAndSeedsDiffer) {
     EXPECT_GT(many.interleavings, 10U);
 }
 
+// Waits until the test opens it, from outside any simulation.
+struct Gate {
+    static inline std::coroutine_handle<> waiting;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { waiting = h; }
+    void await_resume() const noexcept {}
+};
+
 TEST_F(Simulation, ATaskThatCanNeverFinishFailsItsSeedAsStalled) {
     auto report = simulate({.first_seed = 3, .seeds = 5}, [](ThreadDriver &d) -> Result<void> {
         auto app = d.add_thread("app");
         if (!app) {
             return fail(app.error());
         }
-        auto never = []() -> Task<Result<void>> {
-            co_await std::suspend_always{};  // nothing will ever resume it
+        auto blocked = []() -> Task<Result<void>> {
+            co_await Gate{};  // nothing in the simulation opens it
             co_return Result<void>{};
         };
-        return d.run(*app, never());
+        return d.run(*app, blocked());
     });
     ASSERT_TRUE(report.failure);
     EXPECT_EQ(report.failure->seed, 3U);
     EXPECT_EQ(report.failure->error.kind(), ErrorKind::Stalled);
     EXPECT_FALSE(report.failure->trace.empty());
+    // The stalled task, detached, ends and frees its frame once let go.
+    ASSERT_TRUE(Gate::waiting);
+    std::exchange(Gate::waiting, nullptr).resume();
 }
 
 #ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
