@@ -164,7 +164,7 @@ void record_timeout(void *cb_arg, spdk_bdev_io *io) {
     }
 }
 
-class BdevTimeoutTest : public BdevFixture {
+class BdevIoTimeoutTest : public BdevFixture {
   protected:
     void SetUp() override {
         BdevFixture::SetUp();
@@ -249,7 +249,7 @@ class BdevTimeoutTest : public BdevFixture {
     uint64_t now_ = 0;
 };
 
-TEST_F(BdevTimeoutTest, AHeldIoIsReportedAtEachLookOnItsChannelsThread) {
+TEST_F(BdevIoTimeoutTest, AHeldIoIsReportedAtEachLookOnItsChannelsThread) {
     spdk_bdev_desc *desc = open("Hold0", false);
     spdk_io_channel *ch = channel_on(worker_, desc);
     DmaBuffer buf(512);
@@ -279,7 +279,7 @@ TEST_F(BdevTimeoutTest, AHeldIoIsReportedAtEachLookOnItsChannelsThread) {
     close_desc(desc);
 }
 
-TEST_F(BdevTimeoutTest, OnlyTheDescriptorsOwnIoIsReported) {
+TEST_F(BdevIoTimeoutTest, OnlyTheDescriptorsOwnIoIsReported) {
     spdk_bdev_desc *watched = open("Hold0", false);
     spdk_bdev_desc *other = open("Hold0", false);
     spdk_io_channel *ch = spdk_bdev_get_io_channel(other);
@@ -303,7 +303,7 @@ TEST_F(BdevTimeoutTest, OnlyTheDescriptorsOwnIoIsReported) {
     close_desc(watched);
 }
 
-TEST_F(BdevTimeoutTest, AnIoCompletedBeforeItsTimeoutIsNeverReported) {
+TEST_F(BdevIoTimeoutTest, AnIoCompletedBeforeItsTimeoutIsNeverReported) {
     spdk_bdev_desc *desc = open("Hold0", false);
     spdk_io_channel *ch = spdk_bdev_get_io_channel(desc);
     DmaBuffer buf(512);
@@ -327,7 +327,7 @@ TEST_F(BdevTimeoutTest, AnIoCompletedBeforeItsTimeoutIsNeverReported) {
     close_desc(desc);
 }
 
-TEST_F(BdevTimeoutTest, AZeroTimeoutEndsTheWatchAndALaterSettingReplacesIt) {
+TEST_F(BdevIoTimeoutTest, AZeroTimeoutEndsTheWatchAndALaterSettingReplacesIt) {
     spdk_bdev_desc *desc = open("Hold0", false);
     spdk_io_channel *ch = spdk_bdev_get_io_channel(desc);
     DmaBuffer buf(512);
@@ -359,7 +359,7 @@ TEST_F(BdevTimeoutTest, AZeroTimeoutEndsTheWatchAndALaterSettingReplacesIt) {
 // A look runs from the descriptor's thread to each channel's thread in turn; closing
 // the descriptor in between stops it there, and the descriptor is freed only once
 // the look has ended (ASan checks both).
-TEST_F(BdevTimeoutTest, ClosingTheDescriptorDuringALookStopsIt) {
+TEST_F(BdevIoTimeoutTest, ClosingTheDescriptorDuringALookStopsIt) {
     spdk_bdev_desc *desc = open("Hold0", false);
     spdk_io_channel *ch = channel_on(worker_, desc);
     DmaBuffer buf(512);
@@ -381,7 +381,7 @@ TEST_F(BdevTimeoutTest, ClosingTheDescriptorDuringALookStopsIt) {
     put_on(worker_, ch);
 }
 
-TEST_F(BdevTimeoutTest, ItIsSetOnTheDescriptorsThreadWithACallback) {
+TEST_F(BdevIoTimeoutTest, ItIsSetOnTheDescriptorsThreadWithACallback) {
     spdk_bdev_desc *desc = open("Hold0", false);
     spdk_io_channel *ch = spdk_bdev_get_io_channel(desc);
     DmaBuffer buf(512);
@@ -401,7 +401,7 @@ TEST_F(BdevTimeoutTest, ItIsSetOnTheDescriptorsThreadWithACallback) {
 
 // A write zeroes the bdev layer splits (here into pieces of 2 blocks) is reported
 // as the one I/O that was submitted, its pieces never.
-TEST_F(BdevTimeoutTest, ASplitIoIsReportedAsItsParent) {
+TEST_F(BdevIoTimeoutTest, ASplitIoIsReportedAsItsParent) {
     spdk_bdev_desc *desc = open("Hold0", true);
     spdk_io_channel *ch = spdk_bdev_get_io_channel(desc);
     IoResult r;
@@ -423,7 +423,7 @@ TEST_F(BdevTimeoutTest, ASplitIoIsReportedAsItsParent) {
 
 // The callback may complete I/O of its channel, the reported one and those after it:
 // the look goes on past them without following a stale link.
-TEST_F(BdevTimeoutTest, TheCallbackMayCompleteIoOfItsChannel) {
+TEST_F(BdevIoTimeoutTest, TheCallbackMayCompleteIoOfItsChannel) {
     spdk_bdev_desc *desc = open("Hold0", false);
     spdk_io_channel *ch = spdk_bdev_get_io_channel(desc);
     DmaBuffer buf(512);
