@@ -211,8 +211,8 @@ class BdevDesc {
     // thread's clock (the `now` of its polls), so that a ThreadDriver's virtual time
     // ages I/O without sleeping, where SPDK needs the real seconds to pass.
     template <typename F>
-    requires std::is_invocable_v < std::decay_t<F>
-    &, const TimedOutIo & > Result<void> set_timeout(std::chrono::seconds timeout, F &&on_timeout) {
+    requires(std::is_invocable_v<std::decay_t<F> &, const TimedOutIo &>) Result<void> set_timeout(
+        std::chrono::seconds timeout, F &&on_timeout) {
         if (auto settable = timeout_settable(); !settable) {
             return settable;
         }
