@@ -4,6 +4,7 @@
 // disappearing under you (unregistration waits for every descriptor to close).
 #pragma once
 
+#include <chrono>
 #include <coroutine>
 #include <cstdint>
 #include <iterator>
@@ -25,6 +26,18 @@ enum class IoType : int {
     WriteZeroes = SPDK_BDEV_IO_TYPE_WRITE_ZEROES,
     Compare = SPDK_BDEV_IO_TYPE_COMPARE,
     Copy = SPDK_BDEV_IO_TYPE_COPY,
+};
+
+// An I/O outstanding for too long, as BdevDesc::set_timeout's callback sees it: a
+// copy of what it is, not the I/O itself (SPDK's bdev layer owns that).
+struct TimedOutIo {
+    // May hold one of SPDK's other types, which IoType does not name.
+    IoType type = IoType::Read;
+    // In bytes; both 0 for an I/O without a range (a reset).
+    uint64_t offset = 0;
+    uint64_t length = 0;
+    // Since it was submitted, by its thread's clock (see BdevDesc::set_timeout).
+    std::chrono::microseconds outstanding{0};
 };
 
 // I/O statistics of a channel or of a whole bdev.

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -32,6 +33,7 @@
 #include "spdkcpp/bdev_channel.hpp"
 #include "spdkcpp/bdev_operation.hpp"
 #include "spdkcpp/detail/desc_state.hpp"
+#include "spdkcpp/detail/io_timeout.hpp"
 #include "spdkcpp/detail/thread_checks.hpp"
 #include "spdkcpp/dma_buf.hpp"
 #include "spdkcpp/error.hpp"
@@ -191,6 +193,49 @@ class BdevDesc {
         return {};
     }
 
+    // Watches the I/O of this descriptor for starvation (SPDK's spdk_bdev_set_timeout):
+    // once a second SPDK looks at every channel of the bdev, and on_timeout(const
+    // TimedOutIo &) runs for each I/O submitted through this descriptor that has been
+    // outstanding (submitted, its completion not yet delivered) for `timeout` or
+    // longer, once per look for as long as it stays so, oldest first. It runs on the
+    // thread of the channel the I/O went through: this thread when the descriptor's
+    // channels are all here; otherwise there, maybe while this thread runs, so make
+    // it safe to run there. It only looks: the I/O stays the bdev layer's.
+    // On the descriptor's thread (WrongThread elsewhere), while it is open (Closed).
+    // A later call replaces the setting and the callable (destroyed once no call of
+    // it is under way, so on_timeout may itself replace or clear it); a timeout of 0
+    // clears it, as clear_timeout(); a negative one is InvalidParameter. The
+    // descriptor owns the callable until then, or until it closes: an allocation per
+    // call, none per I/O, and moving the BdevDesc moves nothing SPDK points at.
+    // Time is SPDK's tick clock; the embedded runtime takes the later of it and the
+    // thread's clock (the `now` of its polls), so that a ThreadDriver's virtual time
+    // ages I/O without sleeping, where SPDK needs the real seconds to pass.
+    template <typename F>
+    requires(std::is_invocable_v<std::decay_t<F> &, const TimedOutIo &>) Result<void> set_timeout(
+        std::chrono::seconds timeout, F &&on_timeout) {
+        if (auto settable = timeout_settable(); !settable) {
+            return settable;
+        }
+        if (timeout.count() < 0) {
+            return fail(ErrorKind::InvalidParameter, "an I/O timeout cannot be negative");
+        }
+        if (timeout.count() == 0) {
+            return apply_timeout(0, nullptr);
+        }
+        auto *handler = detail::IoTimeoutSlot::make(std::forward<F>(on_timeout));
+        if (handler == nullptr) {
+            return fail(ErrorKind::OutOfMemory, "cannot allocate the I/O timeout's callable");
+        }
+        return apply_timeout(static_cast<uint64_t>(timeout.count()), handler);
+    }
+    // Ends the watch set by set_timeout (none set: nothing to do); same thread rules.
+    Result<void> clear_timeout() {
+        if (auto settable = timeout_settable(); !settable) {
+            return settable;
+        }
+        return apply_timeout(0, nullptr);
+    }
+
     // An I/O channel for the calling spdk_thread.
     Result<BdevChannel> io_channel() const {
         if (!is_open()) {
@@ -316,6 +361,37 @@ class BdevDesc {
                 break;
         }
         return {ErrorKind::Busy, EBUSY, fmt::format("bdev '{}' is already claimed{}", name, why)};
+    }
+
+    [[nodiscard]] Result<void> timeout_settable() const {
+        if (!is_open()) {
+            return fail(ErrorKind::Closed, "an I/O timeout is set on an open descriptor");
+        }
+        if (spdk_get_thread() != state_->thread) {
+            return fail(ErrorKind::WrongThread, "an I/O timeout is set on the descriptor's thread");
+        }
+        return {};
+    }
+
+    // Puts handler (null: none) in force with SPDK. The slot changes first: a look
+    // under way reports to the new setting only.
+    Result<void> apply_timeout(uint64_t seconds, detail::IoTimeoutSlot::Handler *handler) {
+        state_->timeout.replace(handler, detail::IoTimeoutSlot::to_ticks(seconds));
+        const bool on = handler != nullptr;
+        const int rc = spdk_bdev_set_timeout(state_->desc, seconds,
+                                             on ? &detail::DescState::io_timeout_cb : nullptr,
+                                             on ? state_ : nullptr);
+        if (rc != 0) {
+            // SPDK keeps no poller after a failure (its -1 is a poller it could not
+            // register): nothing is watched.
+            state_->timeout.replace(nullptr, 0);
+            if (rc == -1 || rc == -ENOMEM) {
+                return fail(Error(ErrorKind::OutOfMemory, ENOMEM,
+                                  "cannot register the I/O timeout poller"));
+            }
+            return fail(Error::from_errno(rc, "spdk_bdev_set_timeout"));
+        }
+        return {};
     }
 
     static Result<BdevDesc> open_with(const std::string &name, OpenMode mode, void *handler,

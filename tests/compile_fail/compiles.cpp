@@ -1,4 +1,7 @@
+#include <chrono>
+
 #include "common.hpp"
+#include "spdkcpp/bdev_desc.hpp"
 
 // The control: the same declarations, used correctly, compile.
 spdkcpp::BdevModule<NoHooks, GoodOps> module{"cf"};
@@ -13,4 +16,7 @@ auto f() {
 }
 void g(spdkcpp::BdevIo<GoodOps> io) {
     std::move(io).complete();
+}
+spdkcpp::Result<void> h(spdkcpp::BdevDesc &desc) {
+    return desc.set_timeout(std::chrono::seconds(1), [](const spdkcpp::TimedOutIo &) {});
 }

@@ -2,7 +2,8 @@
 # modules, the JSON writer and UUIDs (included by tests/runtime/CMakeLists.txt;
 # paths are relative to tests/runtime).
 spdkcpp_test(runtime_bdev_tests LABELS runtime bdev
-    SOURCES ../support/env_environment.cpp bdev_test.cpp bdev_module_test.cpp json_test.cpp)
+    SOURCES ../support/env_environment.cpp bdev_test.cpp bdev_module_test.cpp bdev_timeout_test.cpp
+            json_test.cpp)
 
 # SPDK programs written in plain C: the consumer API end to end, and a bdev module
 # written in C.

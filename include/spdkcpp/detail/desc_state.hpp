@@ -13,6 +13,7 @@
 #include "spdk/bdev.h"
 #include "spdk/bdev_module.h"
 #include "spdk/thread.h"
+#include "spdkcpp/detail/io_timeout.hpp"
 #include "spdkcpp/thread.hpp"
 
 namespace spdkcpp::detail {
@@ -51,6 +52,9 @@ struct DescState {
     void (*on_event)(void *handler, spdk_bdev_event_type type, spdk_bdev *bdev) = nullptr;
     void (*drop_handler)(void *handler) noexcept = nullptr;
     void *handler = nullptr;
+
+    // BdevDesc::set_timeout's callable; SPDK's cb_arg is this state (io_timeout_cb).
+    IoTimeoutSlot timeout;
 
     DescState() = default;
     DescState(const DescState &) = delete;
@@ -125,6 +129,11 @@ struct DescState {
         if ((old & kOwnerGone) != 0) {
             delete this;
         }
+    }
+
+    static void io_timeout_cb(void *ctx, spdk_bdev_io *io) {
+        auto *self = static_cast<DescState *>(ctx);
+        self->timeout.report(io, IoTimeoutSlot::age_ticks(io), self->block_size);
     }
 
     static void event_cb(spdk_bdev_event_type type, spdk_bdev *bdev, void *ctx) {

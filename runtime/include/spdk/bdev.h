@@ -273,6 +273,19 @@ int spdk_bdev_open_ext_v2(const char *bdev_name, bool write, spdk_bdev_event_cb_
  * nothing. Channels from desc must have been put first. */
 void spdk_bdev_close(struct spdk_bdev_desc *desc);
 
+/* Watches for starved I/O of desc: once a second a poller on desc's thread looks at
+ * every channel of the bdev (on the channel's thread) and calls cb_fn(cb_arg, io) there
+ * for each I/O submitted through desc that is still outstanding (submitted, its
+ * completion callback not run yet) after timeout_in_sec seconds, once per look for as
+ * long as it stays so. io belongs to the bdev layer: cb_fn may inspect it (or abort
+ * it), not free it. Pieces the bdev layer split an I/O into are not reported, their
+ * parent is. A later call replaces the setting; timeout_in_sec 0 turns the watch off;
+ * closing desc ends it (a look already under way then stops before its next channel).
+ * Must run on the thread that opened desc. Returns 0, -EINVAL off that thread or for
+ * a timeout without cb_fn, -ENOMEM when the poller cannot be made. */
+int spdk_bdev_set_timeout(struct spdk_bdev_desc *desc, uint64_t timeout_in_sec,
+                          spdk_bdev_io_timeout_cb cb_fn, void *cb_arg);
+
 /* SPDK_ENV_NUMA_ID_ANY when unknown. */
 int32_t spdk_bdev_get_numa_id(struct spdk_bdev *bdev);
 

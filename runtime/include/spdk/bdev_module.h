@@ -361,6 +361,8 @@ struct spdk_bdev_io_internal_fields {
     uint8_t reserved[5];
     STAILQ_ENTRY(spdk_bdev_io) buf_link;
     STAILQ_ENTRY(spdk_bdev_io) link;
+    /* In its channel's list of I/O outstanding, oldest first (for I/O timeouts). */
+    TAILQ_ENTRY(spdk_bdev_io) ch_link;
     union {
         struct {
             uint32_t cdw0;

@@ -1349,6 +1349,7 @@ void spdk_bdev_close(struct spdk_bdev_desc *desc) {
             spdk_thread_get_name(desc->thread));
         return;
     }
+    spdk_poller_unregister(&desc->timeout_poller);
     Manager &m = manager();
     bool remove_now = false;
     {

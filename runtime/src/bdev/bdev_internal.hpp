@@ -35,9 +35,15 @@ struct spdk_bdev_desc {
     bool closed = false;
     // The descriptor-bound (READ_MANY_*) claim taken through it; released at close.
     spdk_bdev_module_claim *claim = nullptr;
-    // Event messages in flight to the opener's thread: the descriptor stays
-    // allocated until the last has run, even when closed meanwhile.
+    // Event messages in flight to the opener's thread, and I/O timeout walks under
+    // way: the descriptor stays allocated until the last has ended, even when closed
+    // meanwhile.
     uint32_t refs = 0;
+    // spdk_bdev_set_timeout's setting (the opener's thread only); no poller: none.
+    spdk_poller *timeout_poller = nullptr;
+    uint64_t timeout_in_sec = 0;
+    spdk_bdev_io_timeout_cb timeout_cb = nullptr;
+    void *timeout_cb_arg = nullptr;
     spdk_bdev_open_opts opts{};
     TAILQ_ENTRY(spdk_bdev_desc) link{};
 };
@@ -101,6 +107,10 @@ struct spdk_bdev_channel {
     spdk_embedded::bdev::SharedResource *shared;
     // I/O of this channel in the module (SPDK's bdev_ch->io_outstanding).
     uint64_t io_outstanding;
+    // The I/O submitted on this channel whose completion callback has not run yet,
+    // in submission order (SPDK's io_submitted): what spdk_bdev_set_timeout's walk
+    // looks at. Linked through internal.ch_link; this thread only.
+    TAILQ_HEAD(, spdk_bdev_io) io_submitted;
     spdk_bdev_io_stat stat;
 };
 
@@ -185,6 +195,9 @@ void stat_init(spdk_bdev_io_stat *stat);
 // Completes with ABORTED the I/O of ch that wait in its nomem_io queue (the bdev is
 // being unregistered).
 void abort_nomem_io(spdk_bdev_channel *ch);
+// Whether io is one of the pieces the bdev layer split a write zeroes into (its
+// parent is the I/O the user submitted).
+bool is_write_zeroes_piece(const spdk_bdev_io *io);
 // The most blocks one emulated write zeroes writes at once (SPDK's max_write_zeroes
 // for a bdev without WRITE_ZEROES).
 uint32_t emulated_max_write_zeroes(const spdk_bdev *bdev);

@@ -264,8 +264,10 @@ void unbounce(spdk_bdev_io *io, bool success) {
     io->internal.bounce.active = 0;
 }
 
-// The user's part of a completion: statistics and the callback.
+// The user's part of a completion: statistics and the callback. The I/O is no
+// longer outstanding.
 void finish_io(spdk_bdev_io *io) {
+    TAILQ_REMOVE(&io->internal.ch->io_submitted, io, internal.ch_link);
     const int8_t status = io->internal.status;
     if (spdk_unlikely(io->internal.bounce.active)) {
         unbounce(io, status == SPDK_BDEV_IO_STATUS_SUCCESS);
@@ -341,6 +343,9 @@ inline spdk_bdev_io *new_io(spdk_bdev_desc *desc, spdk_io_channel *io_ch, uint8_
     if (spdk_unlikely(io == nullptr)) {
         return nullptr;
     }
+    // Outstanding from here until finish_io (or the end of a write zeroes in pieces),
+    // whatever happens in between: the module, the NOMEM queue, a deferred completion.
+    TAILQ_INSERT_TAIL(&ch->io_submitted, io, internal.ch_link);
     spdk_bdev *bdev = desc->bdev;
     io->bdev = bdev;
     io->type = type;
@@ -520,6 +525,7 @@ int comparev_blocks(spdk_bdev_desc *desc, spdk_io_channel *ch, iovec *iov, int i
 void write_zeroes_pieces(void *ctx);
 
 void write_zeroes_parent_done(spdk_bdev_io *parent) {
+    TAILQ_REMOVE(&parent->internal.ch->io_submitted, parent, internal.ch_link);
     if (parent->internal.status == SPDK_BDEV_IO_STATUS_PENDING) {
         parent->internal.status = SPDK_BDEV_IO_STATUS_SUCCESS;
     }
@@ -797,6 +803,7 @@ int bdev_channel_create(void *io_device, void *ctx_buf) {
     auto *ch = static_cast<spdk_bdev_channel *>(ctx_buf);
     std::memset(ch, 0, sizeof(*ch));
     ch->bdev = bdev;
+    TAILQ_INIT(&ch->io_submitted);
     stat_init(&ch->stat);
     ch->mgmt_io_ch = spdk_get_io_channel(mgmt_io_device());
     if (ch->mgmt_io_ch == nullptr) {
@@ -886,6 +893,10 @@ void abort_nomem_io(spdk_bdev_channel *ch) {
         io->internal.in_submit_request = 0;
     }
     shared->nomem_abort_in_progress = false;
+}
+
+bool is_write_zeroes_piece(const spdk_bdev_io *io) {
+    return io->internal.cb == write_zeroes_piece_done;
 }
 
 uint32_t emulated_max_write_zeroes(const spdk_bdev *bdev) {
