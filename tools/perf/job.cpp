@@ -181,9 +181,20 @@ Task<Result<void>> Job::run() {
     const double room = static_cast<double>(UINT64_MAX - start);
     deadline_ = run_ticks >= room ? UINT64_MAX : start + static_cast<uint64_t>(run_ticks);
     std::vector<Task<int>> workers;
-    workers.reserve(slots.size());
+    workers.reserve(slots.size() + 1);
     for (Slot &slot : slots) {
         workers.push_back(worker(slot));
+    }
+    workers_left_ = depth;
+    if (options_.timeout_seconds != 0) {
+        // On this thread: the descriptor's and its channel's.
+        auto watched =
+            desc->set_timeout(std::chrono::seconds(options_.timeout_seconds),
+                              [this](const spdkcpp::TimedOutIo &) { ++result_.timeouts; });
+        if (!watched) {
+            co_return fail(watched.error());
+        }
+        workers.push_back(reclaim_stuck_io(*desc, *channel));
     }
     co_await spdkcpp::when_all(std::move(workers));
     result_.ios = ios_.load(std::memory_order_relaxed);
@@ -273,6 +284,33 @@ Task<int> Job::worker(Slot &slot) {
             if (!options_.continue_on_failure) {
                 failed(offset, fmt::format("failed: {}", r.error()), true);
             }
+        }
+    }
+    --workers_left_;
+    co_return 0;
+}
+
+// -k: once the run is over, I/O still outstanding for the timeout are stuck (a
+// bdev that lost them); one reset of the bdev makes it complete them, as failed,
+// so that the job ends.
+Task<int> Job::reclaim_stuck_io(BdevDesc &desc, spdkcpp::BdevChannel &ch) {
+    using namespace std::chrono_literals;
+    const uint64_t patience = options_.timeout_seconds * Clock::hz();
+    uint64_t ended = 0;
+    while (workers_left_ != 0) {
+        (void)co_await spdkcpp::sleep(100ms);
+        const uint64_t now = Clock::ticks();
+        if (running(now)) {
+            continue;
+        }
+        ended = ended == 0 ? now : ended;
+        if (!result_.reset && workers_left_ != 0 && now - ended >= patience) {
+            result_.reset = true;
+            fmt::print(stderr,
+                       "spdkcpp-perf: job {}: I/O still outstanding {} s after the run: "
+                       "resetting {}\n",
+                       name_, options_.timeout_seconds, bdev_);
+            (void)co_await desc.reset(ch);
         }
     }
     co_return 0;

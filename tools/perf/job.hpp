@@ -12,6 +12,7 @@
 #include "histogram.hpp"
 #include "options.hpp"
 #include "spdkcpp/bdev.hpp"
+#include "spdkcpp/bdev_desc.hpp"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/task.hpp"
 #include "spdkcpp/thread.hpp"
@@ -37,6 +38,8 @@ struct JobResult {
     uint64_t bytes = 0;
     uint64_t errors = 0;
     uint64_t mismatches = 0;
+    uint64_t timeouts = 0;  // -k: times an I/O was seen outstanding past the timeout
+    bool reset = false;     // -k: the job reset its bdev to get stuck I/O back
     double seconds = 0;
     uint32_t queue_depth = 0;  // as run: -q, or less when the job's region has less room
     LatencyHistogram latency;  // in ticks
@@ -89,6 +92,7 @@ class Job {
   private:
     struct Slot;
     spdkcpp::Task<int> worker(Slot &slot);
+    spdkcpp::Task<int> reclaim_stuck_io(spdkcpp::BdevDesc &desc, spdkcpp::BdevChannel &ch);
     void failed(uint64_t offset, std::string what, bool whole_run);
     [[nodiscard]] bool running(uint64_t now) const noexcept {
         return now < deadline_ && !stop_.load(std::memory_order_relaxed);
@@ -107,6 +111,7 @@ class Job {
     spdkcpp::Zipf zipf_;
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> ios_{0};
+    uint32_t workers_left_ = 0;
     JobResult result_;
     void (*stop_all_)() = nullptr;
 };

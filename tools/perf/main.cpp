@@ -332,6 +332,13 @@ Task<Outcome> run_tests(const perf::Options &options) {
         all.writes += r.writes;
         all.errors += r.errors;
         all.mismatches += r.mismatches;
+        all.timeouts += r.timeouts;
+        if (r.timeouts != 0) {
+            fmt::print(stderr,
+                       "spdkcpp-perf: job {} on core {}: {} times an I/O was outstanding for "
+                       "-k {} s or more\n",
+                       job.name(), job.core(), r.timeouts, options.timeout_seconds);
+        }
         all.latency.merge(r.latency);
         seconds = std::max(seconds, r.seconds);
     }

@@ -316,6 +316,10 @@ Result<Options> parse(int argc, char **argv) {
     cli.add_option("--seed", o.seed, "seed of the random offsets");
     cli.add_option("-F,--zipf", o.zipf_theta,
                    "Zipf-distributed random offsets with this theta in [0, 1) (bdevperf's -F)");
+    cli.add_option("-k,--timeout", o.timeout_seconds,
+                   "count I/O outstanding this many seconds as timed out (bdevperf's -k); "
+                   "stuck past the run time by as long, they are reclaimed by a bdev reset")
+        ->check(CLI::Range(0U, 86400U));
     cli.add_flag("-f,--continue-on-failure", o.continue_on_failure,
                  "go on after failed I/Os (counted); without it the first stops the run");
     cli.add_flag("--json", o.json, "print the results as one JSON document on stdout");

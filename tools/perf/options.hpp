@@ -46,6 +46,10 @@ struct Options {
     // bdevperf's -f: I/O errors are counted and the run goes on (and does not fail);
     // without it the first failed I/O stops every job and fails the run.
     bool continue_on_failure = false;
+    // bdevperf's -k: I/O outstanding this many seconds are counted as timed out
+    // (0: not watched). A job whose I/O are still stuck this long after its run
+    // time resets its bdev to get them back (bdevperf would wait for ever).
+    uint32_t timeout_seconds = 0;
     bool no_huge = false;                // SPDK's --no-huge
     std::optional<int> mem_size_mb;      // SPDK's -s
     bool disable_cpumask_locks = false;  // SPDK's --disable-cpumask-locks

@@ -30,6 +30,7 @@ Summary figures(const JobResult &r, double seconds) {
     s.p999_us = Clock::to_us(r.latency.percentile(0.999));
     s.errors = r.errors;
     s.mismatches = r.mismatches;
+    s.timeouts = r.timeouts;
     return s;
 }
 
@@ -169,7 +170,8 @@ nlohmann::json fields(const Summary &s) {
             {"p99_us", s.p99_us},
             {"p999_us", s.p999_us},
             {"errors", s.errors},
-            {"mismatches", s.mismatches}};
+            {"mismatches", s.mismatches},
+            {"io_timeout", s.timeouts}};
 }
 
 }  // namespace
@@ -219,7 +221,7 @@ void write_bdevperf_result(spdkcpp::JsonWriter &w, const Summary &s) {
     w.named("iops", s.iops);
     w.named("mibps", s.mibps);
     w.named("io_failed", s.errors);
-    w.named("io_timeout", uint64_t{0});
+    w.named("io_timeout", s.timeouts);
     w.named("avg_latency_us", s.avg_lat_us);
     w.named("min_latency_us", s.min_lat_us);
     w.named("max_latency_us", s.max_lat_us);

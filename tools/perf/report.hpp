@@ -31,6 +31,7 @@ struct Summary {
     double p999_us = 0;
     uint64_t errors = 0;
     uint64_t mismatches = 0;
+    uint64_t timeouts = 0;
     // -l: bdevperf's percentages of the I/Os, each with the latency (us) they
     // completed under.
     std::vector<std::pair<double, double>> latency_cutoffs;
