@@ -8,13 +8,16 @@
 // thread; the answer is queued on its connection under the server's shared lock,
 // and sent by the next poll. When a connection closes, its unanswered requests are
 // detached from it (their answers are dropped), so nothing a client does can make
-// an answer reach freed memory.
+// an answer reach freed memory. A client that closes its socket is gone at once
+// (SPDK keeps its connection until the answers); one that only shuts down its
+// sending side still gets its answers, as with SPDK.
 //
 // Bounded per connection: the request being received (kMaxRequestSize), its
 // values (kMaxValues), its nesting (64, as the parser), a batch (kMaxBatch), the
 // unanswered requests (kMaxUnanswered) and the unsent output (kMaxPendingOutput);
 // a connection at either of the last two bounds is not read until it drains, and a
 // poll handles at most kRequestsPerPoll requests of each connection.
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -486,6 +489,13 @@ void close_conn(spdk_jsonrpc_server_conn *conn) {
     }
 }
 
+// Whether the peer closed its socket altogether; a peer that only shut down its
+// sending side (SHUT_WR) still reads its answers.
+bool peer_gone(spdk_jsonrpc_server_conn *conn) {
+    pollfd p{conn->fd, POLLOUT, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)) != 0;
+}
+
 // Reads and handles what conn sent, and sends what is answered.
 void serve(spdk_jsonrpc_server_conn *conn) {
     collect_answers(conn);
@@ -542,6 +552,10 @@ void serve(spdk_jsonrpc_server_conn *conn) {
     if ((conn->closing || (conn->peer_closed && drained)) &&
         conn->unanswered.load(std::memory_order_relaxed) == 0 && pending_output(conn) == 0) {
         close_conn(conn);
+        return;
+    }
+    if (conn->peer_closed && peer_gone(conn)) {
+        close_conn(conn);  // its answers have nowhere to go
     }
 }
 
