@@ -116,7 +116,12 @@ class App {
         apply();
         Run<T> run{std::move(main), 0};
         running() = this;
-        const bool own_signals = !opts_.disable_signal_handlers;
+        // With --wait-for-rpc the main task may never start (the app is stopped while
+        // it waits for framework_start_init): SPDK's own handlers then stop it, as
+        // they do for SPDK's apps, instead of the App's holding the signal until the
+        // main task starts.
+        const bool own_signals = !opts_.disable_signal_handlers && !opts_.delay_subsystem_init;
+        Signals::started = false;
         Signals::Saved saved{};
         if (own_signals) {
             Signals::install(saved);
@@ -222,6 +227,10 @@ class App {
     }
 
     static void shutdown() {
+        if (!Signals::started.load()) {
+            spdk_app_stop(0);  // no main task to wind down yet (--wait-for-rpc)
+            return;
+        }
         if (App *app = running(); app != nullptr && app->options_.on_shutdown) {
             app->options_.on_shutdown();
         }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -108,6 +110,35 @@ TEST(AppRpc, WaitForRpcStartsTheMainTaskOnFrameworkStartInit) {
     EXPECT_FALSE(started_before_the_call);
     ASSERT_TRUE(answer.has_value());
     EXPECT_EQ(answer->value("result", nlohmann::json()), true) << answer->dump();
+}
+
+// A SIGTERM while the app waits for framework_start_init stops it; the main task
+// never runs.
+TEST(AppRpc, SigtermWhileWaitingForRpcStopsTheApp) {
+    char dir[] = "/tmp/spdkcpp-app-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string socket = std::string(dir) + "/spdk.sock";
+    Shutdown s;
+    AppOptions o = options(s);
+    o.no_rpc_server = false;
+    o.rpc_addr = socket;
+    o.wait_for_rpc = true;
+    std::thread signaller([&] {
+        if (testing::RpcClient::connect(socket, 30s)) {
+            kill(getpid(), SIGTERM);
+        }
+    });
+    bool task_ran = false;
+    App app(std::move(o));
+    const int rc = app.run([](bool &ran) -> Task<int> {
+        ran = true;
+        co_return 3;
+    }(task_ran));
+    signaller.join();
+    rmdir(dir);
+    EXPECT_EQ(rc, 0);
+    EXPECT_FALSE(task_ran);
+    EXPECT_EQ(s.calls.load(), 0);  // on_shutdown is for a main task that runs
 }
 
 }  // namespace
