@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "rpc_fixture.hpp"
 
@@ -301,16 +302,23 @@ TEST_F(RpcServer, AnswersGoOutInTheOrderTheyAreGiven) {
 TEST_F(RpcServer, NotificationsGetNoResultButTheirErrors) {
     start();
     RpcClient c = connect();
-    ASSERT_TRUE(c.send(R"({"jsonrpc":"2.0","method":"spdk_get_version"})"
-                       R"({"jsonrpc":"2.0","method":"test_echo","params":{"text":"x"},"id":null})"
-                       R"({"jsonrpc":"2.0","method":"no_such_method"})"
+    // As SPDK: a notification's error is sent (with a null id).
+    ASSERT_TRUE(c.send(R"({"jsonrpc":"2.0","method":"no_such_method"})"
                        R"({"jsonrpc":"2.0","method":"spdk_get_version","id":7})"));
-    // As SPDK: a notification's result is not sent, its error is (with a null id).
     const std::optional<json> error = c.read();
     ASSERT_TRUE(error.has_value());
     EXPECT_TRUE(error->at("id").is_null());
     EXPECT_EQ(error->at("error").at("code"), -32601);
     EXPECT_EQ(c.read()->at("id"), 7);
+#ifdef SPDKCPP_TEST_EMBEDDED
+    // Its result is not sent, whether the id is left out or null. (SPDK v25.09 means
+    // to skip it too, but sends the result cut short of its closing brace, which
+    // garbles the stream.)
+    ASSERT_TRUE(c.send(R"({"jsonrpc":"2.0","method":"spdk_get_version"})"
+                       R"({"jsonrpc":"2.0","method":"test_echo","params":{"text":"x"},"id":null})"
+                       R"({"jsonrpc":"2.0","method":"spdk_get_version","id":8})"));
+    EXPECT_EQ(c.read()->at("id"), 8);
+#endif
 }
 
 TEST_F(RpcServer, EachErrorCode) {
@@ -328,17 +336,24 @@ TEST_F(RpcServer, EachErrorCode) {
     EXPECT_EQ(error_of(c, "spdk_get_version", {{"unexpected", 1}}), -32602);
     // -32603: SPDK's answer to params it cannot decode in bdev_get_bdevs.
     EXPECT_EQ(error_of(c, "bdev_get_bdevs", {{"name", 5}}), -32603);
-    // -32600: valid JSON that is not a request; the connection stays usable.
-    for (const char *bad :
-         {R"({"jsonrpc":"2.0","id":1})", R"({"jsonrpc":"1.0","method":"spdk_get_version","id":1})",
-          R"({"jsonrpc":"2.0","method":5,"id":1})", R"({"method":"spdk_get_version","id":[1]})",
-          R"({"method":"spdk_get_version","params":5,"id":1})",
-          R"({"method":"spdk_get_version","id":1,"extra":true})", R"("just a string")", "42 "}) {
+    // -32600: valid JSON that is not a request; the connection stays usable. The id
+    // is echoed once it was read (SPDK reads it after the version and the method).
+    const std::pair<const char *, json> invalid[] = {
+        {R"({"jsonrpc":"2.0","id":1})", nullptr},
+        {R"({"jsonrpc":"1.0","method":"spdk_get_version","id":1})", nullptr},
+        {R"({"jsonrpc":"2.0","method":5,"id":1})", nullptr},
+        {R"({"method":"spdk_get_version","id":[1]})", nullptr},
+        {R"({"method":"spdk_get_version","id":1,"extra":true})", nullptr},
+        {R"({"method":"spdk_get_version","params":5,"id":1})", 1},
+        {R"("just a string")", nullptr},
+        {"42 ", nullptr},
+    };
+    for (const auto &[bad, id] : invalid) {
         ASSERT_TRUE(c.send(bad)) << bad;
         const std::optional<json> r = c.read();
         ASSERT_TRUE(r.has_value()) << bad;
         EXPECT_EQ(r->at("error").at("code"), -32600) << bad << " -> " << r->dump();
-        EXPECT_TRUE(r->at("id").is_null()) << bad;
+        EXPECT_EQ(r->at("id"), id) << bad;
     }
     EXPECT_EQ(result_of(c, "test_echo", {{"text", "still here"}}).at("text"), "still here");
     // -32700: not JSON. A stream has no point to resume from, so the connection

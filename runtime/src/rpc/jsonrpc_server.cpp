@@ -265,10 +265,11 @@ int append_string(void *cb_ctx, const void *data, size_t size) {
     return 0;
 }
 
-// Checks one request object as SPDK does (only the four members, a "2.0" version
-// when there is one, a string method, a string, number or null id, an object,
-// array or null params) and hands it to the server's handler, or answers it with
-// INVALID_REQUEST.
+// Checks one request object as SPDK does, in SPDK's order (only the four members,
+// a "2.0" version when there is one, a string method, a string, number or null id,
+// then an object, array or null params) and hands it to the server's handler, or
+// answers it with INVALID_REQUEST: with a null id, but for bad params (the id was
+// read by then, as in SPDK).
 void handle_one(spdk_jsonrpc_request *request, const spdk_json_val *value) {
     RequestFields f{};
     bool valid =
@@ -279,6 +280,13 @@ void handle_one(spdk_jsonrpc_request *request, const spdk_json_val *value) {
     valid = valid && f.method != nullptr && f.method->type == SPDK_JSON_VAL_STRING;
     valid = valid && (f.id == nullptr || f.id->type == SPDK_JSON_VAL_STRING ||
                       f.id->type == SPDK_JSON_VAL_NUMBER || f.id->type == SPDK_JSON_VAL_NULL);
+    if (valid && f.id != nullptr && f.id->type != SPDK_JSON_VAL_NULL) {
+        spdk_json_write_ctx *w = spdk_json_write_begin(append_string, &request->id, 0);
+        if (w == nullptr || spdk_json_write_val(w, f.id) != 0 || spdk_json_write_end(w) != 0) {
+            request->id.clear();
+            valid = false;
+        }
+    }
     valid = valid && (f.params == nullptr || f.params->type == SPDK_JSON_VAL_NULL ||
                       f.params->type == SPDK_JSON_VAL_OBJECT_BEGIN ||
                       f.params->type == SPDK_JSON_VAL_ARRAY_BEGIN);
@@ -286,15 +294,6 @@ void handle_one(spdk_jsonrpc_request *request, const spdk_json_val *value) {
         spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INVALID_REQUEST,
                                          "Invalid request");
         return;
-    }
-    if (f.id != nullptr && f.id->type != SPDK_JSON_VAL_NULL) {
-        spdk_json_write_ctx *w = spdk_json_write_begin(append_string, &request->id, 0);
-        if (w == nullptr || spdk_json_write_val(w, f.id) != 0 || spdk_json_write_end(w) != 0) {
-            request->id.clear();
-            spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INVALID_REQUEST,
-                                             "Invalid request");
-            return;
-        }
     }
     const spdk_json_val *params =
         f.params != nullptr && f.params->type != SPDK_JSON_VAL_NULL ? f.params : nullptr;
