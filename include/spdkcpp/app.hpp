@@ -46,8 +46,13 @@ struct AppOptions {
     // SPDK claims each core of the mask with a lock file (/var/tmp/spdk_cpu_lock_*),
     // so two apps on one core refuse to start; off lets them share cores.
     bool disable_cpumask_locks = false;
-    std::string rpc_addr;        // the RPC server's Unix socket; SPDK's default when empty
+    // The RPC server's Unix socket (SPDK's /var/tmp/spdk.sock when empty), where
+    // SPDK's scripts/rpc.py and the app's own RpcMethods are served.
+    std::string rpc_addr;
     bool no_rpc_server = false;  // SPDK's --no-rpc-server
+    // SPDK's --wait-for-rpc: the subsystems, and then the main task, wait for the
+    // framework_start_init RPC (methods allowed in SPDK_RPC_STARTUP run before).
+    bool wait_for_rpc = false;
     // Runs on SIGINT/SIGTERM instead of SPDK's default (stopping the app at once);
     // the main task is then expected to wind down and finish.
     std::function<void()> on_shutdown;
@@ -111,7 +116,12 @@ class App {
         apply();
         Run<T> run{std::move(main), 0};
         running() = this;
-        const bool own_signals = !opts_.disable_signal_handlers;
+        // With --wait-for-rpc the main task may never start (the app is stopped while
+        // it waits for framework_start_init): SPDK's own handlers then stop it, as
+        // they do for SPDK's apps, instead of the App's holding the signal until the
+        // main task starts.
+        const bool own_signals = !opts_.disable_signal_handlers && !opts_.delay_subsystem_init;
+        Signals::started = false;
         Signals::Saved saved{};
         if (own_signals) {
             Signals::install(saved);
@@ -217,6 +227,10 @@ class App {
     }
 
     static void shutdown() {
+        if (!Signals::started.load()) {
+            spdk_app_stop(0);  // no main task to wind down yet (--wait-for-rpc)
+            return;
+        }
         if (App *app = running(); app != nullptr && app->options_.on_shutdown) {
             app->options_.on_shutdown();
         }
@@ -273,6 +287,7 @@ class App {
         if (options_.no_rpc_server) {
             opts_.rpc_addr = nullptr;
         }
+        opts_.delay_subsystem_init = opts_.delay_subsystem_init || options_.wait_for_rpc;
         opts_.shutdown_cb = options_.on_shutdown ? &App::shutdown : nullptr;
     }
 

@@ -64,6 +64,8 @@ spdk_app_opts make_opts(const char *mask = "0x1") {
     opts.reactor_mask = mask;
     opts.no_huge = true;
     opts.print_level = SPDK_LOG_WARN;
+    // No RPC socket: tests run in parallel, and must not need SPDK's default path.
+    opts.rpc_addr = nullptr;
     return opts;
 }
 
@@ -192,7 +194,7 @@ TEST_F(AppTest, BadArgumentsAndCoreMaskAreRefused) {
     opts.main_core = 5;  // not in the mask
     EXPECT_NE(spdk_app_start(&opts, start, &called), 0);
     opts = make_opts();
-    opts.delay_subsystem_init = true;  // needs an RPC server
+    opts.delay_subsystem_init = true;  // needs an RPC server, and there is none
     EXPECT_NE(spdk_app_start(&opts, start, &called), 0);
     EXPECT_FALSE(called);
     // And the framework still starts afterwards.

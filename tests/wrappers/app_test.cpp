@@ -5,11 +5,18 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <string>
 
+#include <cstdlib>
+#include <optional>
+#include <thread>
+
+#include "../rpc/rpc_client.hpp"
 #include "spdkcpp/scheduling.hpp"
 #include "spdkcpp/thread.hpp"
 
@@ -66,6 +73,72 @@ TEST(AppShutdown, SigtermRunsOnShutdownOnTheAppThreadAndTheTaskGivesTheExitCode)
 
 TEST(AppShutdown, RepeatedSigintsRunOnShutdownOnce) {
     expect_one_shutdown(SIGINT, 3);
+}
+
+// AppOptions::wait_for_rpc: the main task starts once a client (here a thread of
+// the test) called framework_start_init on the app's RPC socket.
+TEST(AppRpc, WaitForRpcStartsTheMainTaskOnFrameworkStartInit) {
+    char dir[] = "/tmp/spdkcpp-app-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string socket = std::string(dir) + "/spdk.sock";
+    Shutdown s;
+    AppOptions o = options(s);
+    o.no_rpc_server = false;
+    o.rpc_addr = socket;
+    o.wait_for_rpc = true;
+    std::atomic<bool> task_started{false};
+    std::atomic<bool> started_before_the_call{false};
+    std::optional<nlohmann::json> answer;
+    std::thread client([&] {
+        auto c = testing::RpcClient::connect(socket, 30s);
+        if (!c) {
+            return;
+        }
+        std::this_thread::sleep_for(100ms);
+        started_before_the_call = task_started.load();
+        answer = c->call("framework_start_init");
+    });
+    App app(std::move(o));
+    const int rc = app.run([](std::atomic<bool> &started) -> Task<int> {
+        started = true;
+        (void)co_await sleep(100ms);  // the answer goes out meanwhile
+        co_return 7;
+    }(task_started));
+    client.join();
+    rmdir(dir);
+    EXPECT_EQ(rc, 7);
+    EXPECT_FALSE(started_before_the_call);
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->value("result", nlohmann::json()), true) << answer->dump();
+}
+
+// A SIGTERM while the app waits for framework_start_init stops it; the main task
+// never runs.
+TEST(AppRpc, SigtermWhileWaitingForRpcStopsTheApp) {
+    char dir[] = "/tmp/spdkcpp-app-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string socket = std::string(dir) + "/spdk.sock";
+    Shutdown s;
+    AppOptions o = options(s);
+    o.no_rpc_server = false;
+    o.rpc_addr = socket;
+    o.wait_for_rpc = true;
+    std::thread signaller([&] {
+        if (testing::RpcClient::connect(socket, 30s)) {
+            kill(getpid(), SIGTERM);
+        }
+    });
+    bool task_ran = false;
+    App app(std::move(o));
+    const int rc = app.run([](bool &ran) -> Task<int> {
+        ran = true;
+        co_return 3;
+    }(task_ran));
+    signaller.join();
+    rmdir(dir);
+    EXPECT_EQ(rc, 0);
+    EXPECT_FALSE(task_ran);
+    EXPECT_EQ(s.calls.load(), 0);  // on_shutdown is for a main task that runs
 }
 
 }  // namespace

@@ -286,6 +286,27 @@ void spdk_bdev_close(struct spdk_bdev_desc *desc);
 int spdk_bdev_set_timeout(struct spdk_bdev_desc *desc, uint64_t timeout_in_sec,
                           spdk_bdev_io_timeout_cb cb_fn, void *cb_arg);
 
+/* Gets the descriptor of spdk_bdev_open_async (NULL with a negative rc). */
+typedef void (*spdk_bdev_open_async_cb_t)(struct spdk_bdev_desc *desc, int rc, void *cb_arg);
+
+struct spdk_bdev_open_async_opts {
+    size_t size; /* sizeof(struct spdk_bdev_open_async_opts) as the caller knows it */
+    /* How long to wait for a bdev that does not exist yet; 0 (the default): fail at
+     * once. */
+    uint64_t timeout_ms;
+};
+SPDK_STATIC_ASSERT(sizeof(struct spdk_bdev_open_async_opts) == 16,
+                   "spdk_bdev_open_async_opts layout");
+
+/* Opens bdev_name as spdk_bdev_open_ext does, waiting (tried every 100 ms) up to
+ * opts->timeout_ms for it to appear; open_cb gets the descriptor or the error
+ * (-ETIMEDOUT once the time is up, -ESHUTDOWN when the bdev layer stops first), on
+ * the calling thread and never inside this call. Returns 0, or -EINVAL (no
+ * callback, opts->size 0) or -ENOMEM without calling open_cb. */
+int spdk_bdev_open_async(const char *bdev_name, bool write, spdk_bdev_event_cb_t event_cb,
+                         void *event_ctx, struct spdk_bdev_open_async_opts *opts,
+                         spdk_bdev_open_async_cb_t open_cb, void *open_cb_arg);
+
 /* SPDK_ENV_NUMA_ID_ANY when unknown. */
 int32_t spdk_bdev_get_numa_id(struct spdk_bdev *bdev);
 

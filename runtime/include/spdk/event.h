@@ -2,9 +2,13 @@
  *
  * spdk_app_start() brings up the env for the core mask, one reactor per core (an
  * OS thread that polls the spdk_threads placed on it; the main core's reactor is
- * the calling thread), the app thread, the subsystems and the JSON configuration,
- * then runs start_fn on the app thread. It returns when spdk_app_stop() has
- * finished the subsystems and every thread has exited. */
+ * the calling thread), the app thread, the JSON configuration's STARTUP part, the
+ * RPC server on opts.rpc_addr, the subsystems and the configuration's RUNTIME
+ * part, then runs start_fn on the app thread. With delay_subsystem_init
+ * (--wait-for-rpc) the subsystems wait for the framework_start_init RPC. The RPC
+ * server is paused while the subsystems initialize, as in SPDK. It returns when
+ * spdk_app_stop() has finished the subsystems and the RPC server and every thread
+ * has exited. */
 #ifndef SPDK_EVENT_H
 #define SPDK_EVENT_H
 
@@ -38,7 +42,7 @@ struct spdk_app_opts {
     const char *json_config_file;
     bool json_config_ignore_errors;
     uint8_t reserved17[7];
-    const char *rpc_addr; /* accepted; the embedded runtime serves no RPC */
+    const char *rpc_addr; /* the RPC server's Unix socket; NULL: no RPC server */
     const char *reactor_mask;
     const char *tpoint_group_mask;
     int shm_id;
@@ -61,7 +65,7 @@ struct spdk_app_opts {
     struct spdk_pci_addr *pci_blocked;
     struct spdk_pci_addr *pci_allowed;
     const char *iova_mode;
-    bool delay_subsystem_init; /* needs an RPC server: refused by the embedded runtime */
+    bool delay_subsystem_init; /* --wait-for-rpc: subsystems wait for framework_start_init */
     uint8_t reserved137[7];
     uint64_t num_entries;
     void *env_context;
@@ -74,7 +78,7 @@ struct spdk_app_opts {
     uint8_t reserved187[1];
     uint32_t num_trace_threads;
     size_t msg_mempool_size;
-    const char **rpc_allowlist;
+    const char **rpc_allowlist; /* NULL-terminated: the only RPC methods served */
     const char *vf_token;
     const char *lcore_map;
     enum spdk_log_level rpc_log_level;

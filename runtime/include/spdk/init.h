@@ -6,8 +6,8 @@
  *   {"subsystems": [{"subsystem": "bdev",
  *                    "config": [{"method": "bdev_malloc_create",
  *                                "params": {"name": "Malloc0", ...}}]}]}
- * The embedded runtime has no RPC server: each entry calls the registered method
- * directly, on the app thread. */
+ * The loader calls each entry's registered method directly, on the app thread (SPDK
+ * sends them through a private RPC socket). */
 #ifndef SPDK_INIT_H
 #define SPDK_INIT_H
 
@@ -28,11 +28,20 @@ struct spdk_rpc_opts {
     enum spdk_log_level log_level;
 };
 
-/* The embedded runtime serves no JSON-RPC socket: these accept their arguments
- * and do nothing (spdk_rpc_initialize returns 0). */
+/* Serves the registered RPC methods on the Unix socket listen_addr
+ * (spdk_rpc_server_listen, spdk/rpc.h), polled every 4 ms by a poller on the calling
+ * thread (the app framework calls it on the app thread). opts (NULL: the
+ * defaults) sets the request log (spdk_jsonrpc_set_log_level/file). Returns 0, or
+ * -EINVAL when the socket cannot be served (in use, not ours, ...: logged) or a
+ * method registration failed (spdk_rpc_verify_methods), -EADDRINUSE when this
+ * process already serves listen_addr. Several addresses may be served at once. */
 int spdk_rpc_initialize(const char *listen_addr, const struct spdk_rpc_opts *opts);
+/* Stops every server started by spdk_rpc_initialize. */
 void spdk_rpc_finish(void);
+/* Stops the server on listen_addr: its socket and lock file are removed. */
 void spdk_rpc_server_finish(const char *listen_addr);
+/* Stops polling the server on listen_addr (its connections wait), or polls it
+ * again; the app framework pauses it while the subsystems initialize. */
 void spdk_rpc_server_pause(const char *listen_addr);
 void spdk_rpc_server_resume(const char *listen_addr);
 

@@ -1,8 +1,10 @@
-/* spdkcpp embedded runtime: SPDK's JSON-RPC methods: their registration and the
- * application states they are allowed in.
+/* spdkcpp embedded runtime: SPDK's JSON-RPC methods: their registration, the
+ * application states they are allowed in, and the RPC server on a Unix socket.
  *
  * Modules register their methods by name, usually with SPDK_RPC_REGISTER at load
- * time. The embedded runtime has no RPC server; the JSON config loader
+ * time. The app framework serves them on its RPC socket (spdk_app_opts.rpc_addr,
+ * SPDK's /var/tmp/spdk.sock by default; spdk_rpc_initialize in spdk/init.h), so
+ * SPDK's scripts/rpc.py drives an application unchanged; the JSON config loader
  * (spdk_subsystem_load_config) calls the methods a configuration names.
  *
  * A method is allowed in some states of the application: STARTUP (before the
@@ -18,6 +20,29 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct spdk_rpc_server;
+
+/* An RPC server listening on the Unix socket path listen_addr, or NULL (logged).
+ * As SPDK, it takes the lock file "<listen_addr>.lock" first, so that two programs
+ * (spdkcpp's or SPDK's) never serve one path: a lock held elsewhere means the path
+ * is in use. Safer than SPDK: the socket is made owner-only (0600), and what is at
+ * the path is replaced only when it is a stale socket of this user (one nobody
+ * listens on); a file, a directory or a live socket there fails the call. */
+struct spdk_rpc_server *spdk_rpc_server_listen(const char *listen_addr);
+/* Polls server: accepts connections, handles complete requests, sends answers. */
+void spdk_rpc_server_accept(struct spdk_rpc_server *server);
+/* Stops server, removes its socket and lock file, and frees it. Answers given
+ * later to its requests are dropped. */
+void spdk_rpc_server_close(struct spdk_rpc_server *server);
+
+/* False when a registration went wrong (a duplicate name, an alias of an unknown
+ * method or of an alias); spdk_rpc_initialize then refuses to serve. */
+bool spdk_rpc_verify_methods(void);
+
+/* Serves only the methods named in the NULL-terminated rpc_allowlist (copied); the
+ * others are "Method not found". NULL serves every method. */
+void spdk_rpc_set_allowlist(const char **rpc_allowlist);
 
 /* The states, and bits of a method's state mask. */
 #define SPDK_RPC_STARTUP 0x1

@@ -686,6 +686,7 @@ void spdk_bdev_initialize(spdk_bdev_init_cb cb_fn, void *cb_arg) {
 
 void spdk_bdev_finish(spdk_bdev_fini_cb cb_fn, void *cb_arg) {
     Manager &m = manager();
+    cancel_async_opens();
     m.fini_cb = cb_fn;
     m.fini_cb_arg = cb_arg;
     if (!m.module_init_complete) {

@@ -154,6 +154,10 @@ struct Manager {
 
 Manager &manager();
 
+// Ends every spdk_bdev_open_async still waiting, with -ESHUTDOWN (the bdev layer
+// stops).
+void cancel_async_opens();
+
 // The io_device of the per-thread management channels.
 void *mgmt_io_device();
 

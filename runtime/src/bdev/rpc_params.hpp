@@ -12,14 +12,18 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "internal/rpc.hpp"
 #include "spdk/log.h"
 #include "spdk/string.h"
 #include "spdk/uuid.h"
 
 namespace spdk_embedded::bdev::rpc {
+
+using spdk_embedded::RpcReply;
 
 class Params {
   public:
@@ -277,17 +281,62 @@ int by_name(const char *method, const nlohmann::json &params, std::string &error
     return 0;
 }
 
+// The body of a "<module>_create" method: create(error, name) makes the bdev and
+// sets name to its name; the reply is that name (as SPDK answers), or the error.
+template <typename Create>
+void reply_created(RpcReply reply, Create create) {
+    std::string error;
+    std::string name;
+    const int rc = create(error, name);
+    if (rc != 0) {
+        std::move(reply).fail(rc, error);
+        return;
+    }
+    std::move(reply).ok(name);
+}
+
 // The body of a "<module>_delete" method: removes the bdev {name} with
-// del(name, cb_fn, cb_arg). The removal finishes later, once the bdev's descriptors
-// are closed; what it reports by then is logged.
+// del(name, cb_fn, cb_arg) and answers once the removal finished (its descriptors
+// closed), as SPDK does: true, or the failure reported as by_name does.
 template <typename Del>
-int delete_by_name(const char *method, const nlohmann::json &params, std::string &error,
-                   const char *kind, bool enodev_names_it, Del del) {
-    return by_name(method, params, error, "delete", kind, enodev_names_it,
-                   [method, del](const std::string &name) {
-                       return start_async(method,
-                                          [&](auto cb, void *arg) { del(name.c_str(), cb, arg); });
-                   });
+void delete_by_name(const char *method, const nlohmann::json &params, RpcReply reply,
+                    const char *kind, bool enodev_names_it, Del del) {
+    std::string error;
+    Params p(method, params, error);
+    std::string name;
+    int rc = p.check_members({"name"});
+    if (rc == 0)
+        rc = p.get_string("name", true, name);
+    if (rc != 0) {
+        std::move(reply).fail(rc, error);
+        return;
+    }
+    struct Ctx {
+        RpcReply reply;
+        std::string method;
+        std::string kind;
+        std::string name;
+        bool enodev_names_it;
+    };
+    auto *ctx = new Ctx{std::move(reply), method, kind, name, enodev_names_it};
+    del(
+        name.c_str(),
+        [](void *arg, int bdeverrno) {
+            std::unique_ptr<Ctx> c(static_cast<Ctx *>(arg));
+            if (bdeverrno == 0) {
+                std::move(c->reply).ok(true);
+                return;
+            }
+            std::string what = c->method + ": ";
+            if (bdeverrno == -ENODEV && c->enodev_names_it) {
+                what += "'name': there is no " + c->kind + " bdev named '" + c->name + "'";
+            } else {
+                what += "cannot delete " + c->kind + " bdev '" + c->name +
+                        "': " + spdk_strerror(-bdeverrno);
+            }
+            std::move(c->reply).fail(bdeverrno, what);
+        },
+        ctx);
 }
 
 }  // namespace spdk_embedded::bdev::rpc

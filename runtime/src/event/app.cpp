@@ -2,9 +2,12 @@
 // command line.
 //
 // spdk_app_start: env for the core mask -> reactors and thread library -> app
-// thread on the main core -> (on the app thread) subsystems -> JSON configuration
-// -> start_fn. spdk_app_stop: (on the app thread) subsystems finished in reverse ->
-// reactors stop -> every thread exits and is destroyed -> spdk_app_start returns.
+// thread on the main core -> (on the app thread) the JSON configuration's STARTUP
+// part -> RPC server on rpc_addr (paused) -> subsystems (or, with --wait-for-rpc,
+// the RPC framework_start_init first) -> the configuration's RUNTIME part -> RPC
+// server resumed -> start_fn. spdk_app_stop: (on the app thread) subsystems
+// finished in reverse -> RPC server closed -> reactors stop -> every thread exits
+// and is destroyed -> spdk_app_start returns.
 #include <getopt.h>
 #include <signal.h>
 
@@ -16,12 +19,14 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reactor.hpp"
 #include "spdk/env.h"
 #include "spdk/event.h"
 #include "spdk/init.h"
+#include "spdk/jsonrpc.h"
 #include "spdk/log.h"
 #include "spdk/rpc.h"
 #include "spdk/string.h"
@@ -51,6 +56,18 @@ struct App {
     std::string json;         // the configuration to load, if any
     std::string json_source;  // for messages: the file name, or "(in memory)"
     bool json_ignore_errors = false;
+    bool has_rpc = false;  // an RPC server on rpc_addr
+    std::string rpc_addr;
+    spdk_rpc_opts rpc_opts{};
+    std::vector<std::string> rpc_allowlist;  // with rpc_allowlist_set: the methods served
+    bool rpc_allowlist_set = false;
+    bool delay_subsystem_init = false;
+    bool initialized = false;                            // the subsystems are up
+    std::vector<spdk_jsonrpc_request *> init_waiters;    // framework_wait_init
+    spdk_jsonrpc_request *start_init_request = nullptr;  // framework_start_init
+    // --rpcs-allowed, as spdk_app_parse_args keeps it for opts.rpc_allowlist.
+    std::vector<std::string> parsed_allowlist;
+    std::vector<const char *> parsed_allowlist_ptrs;
     bool env_initialized = false;
     bool log_opened = false;
     bool handlers_installed = false;
@@ -120,12 +137,45 @@ void copy_opts(spdk_app_opts *opts, const spdk_app_opts *user, size_t opts_size)
 
 // --- start-up and shut-down, on the app thread ---------------------------------------
 
+void apply_allowlist() {
+    App &a = app();
+    if (!a.rpc_allowlist_set) {
+        spdk_rpc_set_allowlist(nullptr);
+        return;
+    }
+    std::vector<const char *> names;
+    for (const std::string &n : a.rpc_allowlist) {
+        names.push_back(n.c_str());
+    }
+    names.push_back(nullptr);
+    spdk_rpc_set_allowlist(names.data());
+}
+
 void start_application() {
     App &a = app();
     if (a.stopped) {
         return;
     }
+    if (a.has_rpc) {
+        spdk_rpc_server_resume(a.rpc_addr.c_str());
+    }
     a.start_fn(a.start_arg);
+}
+
+// Answers the framework_wait_init calls waiting for the subsystems: true once they
+// are up, an error when the application stops first.
+void answer_init_waiters(bool initialized) {
+    App &a = app();
+    std::vector<spdk_jsonrpc_request *> waiters = std::move(a.init_waiters);
+    a.init_waiters.clear();
+    for (spdk_jsonrpc_request *request : waiters) {
+        if (initialized) {
+            spdk_jsonrpc_send_bool_response(request, true);
+        } else {
+            spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INTERNAL_ERROR,
+                                             "the application stopped before it initialized");
+        }
+    }
 }
 
 // The configuration is applied as SPDK's app framework applies it: once in STARTUP
@@ -155,7 +205,10 @@ void subsystems_initialized(int rc, void * /*arg*/) {
         spdk_app_stop(rc);
         return;
     }
+    apply_allowlist();
     spdk_rpc_set_state(SPDK_RPC_RUNTIME);
+    a.initialized = true;
+    answer_init_waiters(true);
     if (a.json.empty()) {
         start_application();
         return;
@@ -167,9 +220,25 @@ void subsystems_initialized(int rc, void * /*arg*/) {
                                nullptr, !a.json_ignore_errors);
 }
 
+// After the STARTUP part of the configuration: the RPC server starts, and the
+// subsystems initialize (the server paused meanwhile) or, with --wait-for-rpc,
+// wait for framework_start_init.
 void startup_config_loaded(int rc, void * /*arg*/) {
+    App &a = app();
     if (config_load_failed(rc)) {
         return;
+    }
+    if (a.has_rpc) {
+        if (const int err = spdk_rpc_initialize(a.rpc_addr.c_str(), &a.rpc_opts); err != 0) {
+            SPDK_ERRLOG("could not start the RPC server on %s (rc %d)\n", a.rpc_addr.c_str(), err);
+            spdk_app_stop(err);
+            return;
+        }
+        if (a.delay_subsystem_init) {
+            SPDK_NOTICELOG("waiting for the framework_start_init RPC on %s\n", a.rpc_addr.c_str());
+            return;
+        }
+        spdk_rpc_server_pause(a.rpc_addr.c_str());
     }
     spdk_subsystem_init(subsystems_initialized, nullptr);
 }
@@ -179,8 +248,10 @@ void bootstrap(void * /*arg*/) {
     // SPDK starts in STARTUP state once per process; an application started again
     // in the same process (tests) starts there too.
     spdk_rpc_set_state(SPDK_RPC_STARTUP);
+    a.initialized = false;
+    apply_allowlist();
     if (a.json.empty()) {
-        spdk_subsystem_init(subsystems_initialized, nullptr);
+        startup_config_loaded(0, nullptr);
         return;
     }
     spdk_subsystem_load_config(a.json.data(), static_cast<ssize_t>(a.json.size()),
@@ -188,6 +259,7 @@ void bootstrap(void * /*arg*/) {
 }
 
 void subsystems_finished(void * /*arg*/) {
+    spdk_rpc_finish();
     reactors_stop();
 }
 
@@ -202,6 +274,7 @@ void app_stop_msg(void *arg) {
         return;
     }
     a.stopped = true;
+    answer_init_waiters(false);
     spdk_subsystem_fini(subsystems_finished, nullptr);
 }
 
@@ -373,10 +446,10 @@ int spdk_app_start(struct spdk_app_opts *opts_user, spdk_msg_fn start_fn, void *
         SPDK_ERRLOG("spdk_app_start: start_fn is NULL\n");
         return 1;
     }
-    if (opts.delay_subsystem_init) {
+    if (opts.delay_subsystem_init && opts.rpc_addr == nullptr) {
         SPDK_ERRLOG(
-            "waiting for RPCs before initializing subsystems (--wait-for-rpc) is not "
-            "supported: the embedded runtime has no RPC server\n");
+            "waiting for RPCs before initializing subsystems (--wait-for-rpc) needs an RPC "
+            "server (not --no-rpc-server)\n");
         return 1;
     }
     if (a.running || reactors_initialized()) {
@@ -411,6 +484,18 @@ int spdk_app_start(struct spdk_app_opts *opts_user, spdk_msg_fn start_fn, void *
         a.json_source = "(given in memory)";
     }
     a.json_ignore_errors = opts.json_config_ignore_errors;
+    a.has_rpc = opts.rpc_addr != nullptr;
+    a.rpc_addr = a.has_rpc ? opts.rpc_addr : "";
+    a.rpc_opts = spdk_rpc_opts{};
+    a.rpc_opts.size = sizeof(a.rpc_opts);
+    a.rpc_opts.log_file = opts.rpc_log_file;
+    a.rpc_opts.log_level = opts.rpc_log_level;
+    a.rpc_allowlist.clear();
+    a.rpc_allowlist_set = opts.rpc_allowlist != nullptr;
+    for (const char **m = opts.rpc_allowlist; m != nullptr && *m != nullptr; ++m) {
+        a.rpc_allowlist.emplace_back(*m);
+    }
+    a.delay_subsystem_init = opts.delay_subsystem_init;
 
     spdk_log_set_print_level(opts.print_level);
     spdk_log_set_level(SPDK_LOG_NOTICE);
@@ -551,6 +636,70 @@ int spdk_app_setup_trace(struct spdk_app_opts * /*opts*/) {
 
 }  // extern "C"
 
+// --- the app framework's RPC methods ----------------------------------------------------
+
+namespace {
+
+void framework_start_init_done(int rc, void * /*arg*/) {
+    App &a = app();
+    spdk_jsonrpc_request *request = std::exchange(a.start_init_request, nullptr);
+    if (rc != 0) {
+        if (a.has_rpc) {
+            spdk_rpc_server_resume(a.rpc_addr.c_str());  // to send the error
+        }
+        spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INTERNAL_ERROR,
+                                         "framework_initialization failed");
+        subsystems_initialized(rc, nullptr);
+        return;
+    }
+    // The answer goes out once the configuration's RUNTIME part is applied and the
+    // server resumes, as in SPDK.
+    subsystems_initialized(0, nullptr);
+    spdk_jsonrpc_send_bool_response(request, true);
+}
+
+// --wait-for-rpc: initializes the subsystems (the RPC server paused meanwhile).
+void rpc_framework_start_init(spdk_jsonrpc_request *request, const spdk_json_val *params) {
+    App &a = app();
+    if (params != nullptr) {
+        spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INVALID_PARAMS,
+                                         "framework_start_init requires no parameters");
+        return;
+    }
+    if (a.start_init_request != nullptr || a.stopped) {
+        spdk_jsonrpc_send_error_response(
+            request, SPDK_JSONRPC_ERROR_INVALID_STATE,
+            a.stopped ? "the application is stopping" : "the framework is already initializing");
+        return;
+    }
+    if (a.has_rpc) {
+        spdk_rpc_server_pause(a.rpc_addr.c_str());
+    }
+    a.start_init_request = request;
+    spdk_subsystem_init(framework_start_init_done, nullptr);
+}
+
+// Answers true once the subsystems are initialized (at once when they are).
+void rpc_framework_wait_init(spdk_jsonrpc_request *request, const spdk_json_val * /*params*/) {
+    App &a = app();
+    if (spdk_rpc_get_state() == SPDK_RPC_RUNTIME) {
+        spdk_jsonrpc_send_bool_response(request, true);
+        return;
+    }
+    if (a.stopped) {
+        spdk_jsonrpc_send_error_response(request, SPDK_JSONRPC_ERROR_INTERNAL_ERROR,
+                                         "the application stopped before it initialized");
+        return;
+    }
+    a.init_waiters.push_back(request);
+}
+
+}  // namespace
+
+SPDK_RPC_REGISTER("framework_start_init", rpc_framework_start_init, SPDK_RPC_STARTUP)
+SPDK_RPC_REGISTER("framework_wait_init", rpc_framework_wait_init,
+                  SPDK_RPC_STARTUP | SPDK_RPC_RUNTIME)
+
 // --- the command line ------------------------------------------------------------------
 
 namespace {
@@ -642,11 +791,12 @@ void print_usage(void (*app_usage)(void)) {
     std::printf("\nConfiguration options:\n");
     std::printf(" -c, --config, --json <file>   JSON configuration file\n");
     std::printf("     --json-ignore-init-errors go on when a configuration entry fails\n");
-    std::printf(" -r, --rpc-socket <path>       accepted (no RPC server; default %s)\n",
+    std::printf(" -r, --rpc-socket <path>       the RPC server's Unix socket (default %s)\n",
                 SPDK_DEFAULT_RPC_ADDR);
-    std::printf("     --no-rpc-server           accepted\n");
-    std::printf("     --wait-for-rpc            not supported\n");
-    std::printf("     --rpcs-allowed <list>     accepted\n");
+    std::printf("     --no-rpc-server           start no RPC server (-r is then ignored)\n");
+    std::printf("     --wait-for-rpc            initialize the subsystems on the\n");
+    std::printf("                               framework_start_init RPC\n");
+    std::printf("     --rpcs-allowed <list>     serve only these RPC methods (comma-separated)\n");
     std::printf("\nMemory options:\n");
     std::printf(" -s, --mem-size <size>         memory size in MB (default: %d)\n",
                 a.default_mem_size >= 0 ? a.default_mem_size : 0);
@@ -793,11 +943,34 @@ bool apply_option(int ch, char *arg, spdk_app_opts *opts, void (*app_usage)(void
         case kWaitForRpc:
             opts->delay_subsystem_init = true;
             return true;
+        case kRpcsAllowed: {
+            App &a = app();
+            a.parsed_allowlist.clear();
+            std::string list = arg;
+            size_t start = 0;
+            while (start <= list.size()) {
+                const size_t comma = std::min(list.find(',', start), list.size());
+                if (comma > start) {
+                    a.parsed_allowlist.push_back(list.substr(start, comma - start));
+                }
+                start = comma + 1;
+            }
+            if (a.parsed_allowlist.empty()) {
+                SPDK_ERRLOG("invalid --rpcs-allowed argument '%s'\n", arg);
+                return false;
+            }
+            a.parsed_allowlist_ptrs.clear();
+            for (const std::string &m : a.parsed_allowlist) {
+                a.parsed_allowlist_ptrs.push_back(m.c_str());
+            }
+            a.parsed_allowlist_ptrs.push_back(nullptr);
+            opts->rpc_allowlist = a.parsed_allowlist_ptrs.data();
+            return true;
+        }
         case 'A':
         case 'B':
         case kVfioVfToken:
-        case kRpcsAllowed:
-            return true;  // there is no PCI and no RPC server to apply them to
+            return true;  // there is no PCI to apply them to
         case kNoHuge:
             opts->no_huge = true;
             return true;

@@ -13,7 +13,9 @@
 // cross-core hop move only the slots and the events between them.
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -193,6 +195,7 @@ enum class State { kUninitialized, kInitialized, kRunning, kExiting };
 struct ThreadCtx {
     uint32_t lcore;
     bool resched;
+    uint64_t tsc_start;  // when it was placed on its reactor
 };
 
 struct Entry {
@@ -385,6 +388,7 @@ void place_thread(void *arg1, void * /*arg2*/) {
     auto *thread = static_cast<spdk_thread *>(arg1);
     Reactor *reactor = reactor_of(spdk_env_get_current_core());
     auto *ctx = static_cast<ThreadCtx *>(spdk_thread_get_ctx(thread));
+    ctx->tsc_start = spdk_get_ticks();
     reactor->threads.push_back(Entry{thread, ctx});
 }
 
@@ -571,7 +575,74 @@ int reactor_run(void *arg) {
     return 0;
 }
 
+// reactors_for_each's walk: one event per reactor, then one back to the caller's.
+struct ForEachReactor {
+    ReactorFn fn;
+    void *ctx;
+    void (*done)(void *);
+    uint32_t origin;
+};
+
+void for_each_done(void *arg1, void * /*arg2*/) {
+    auto *walk = static_cast<ForEachReactor *>(arg1);
+    walk->done(walk->ctx);
+    delete walk;
+}
+
+// Posts fn(arg1) to the reactor of core; runs it here when no event is left.
+void post_to(uint32_t core, spdk_event_fn fn, void *arg1) {
+    spdk_event *event = event_get();
+    Reactor *reactor = reactor_of(core);
+    if (event == nullptr || reactor == nullptr) {
+        if (event != nullptr) {
+            event_put(event);
+        }
+        fn(arg1, nullptr);
+        return;
+    }
+    *event = spdk_event{core, fn, arg1, nullptr, nullptr};
+    post_event(reactor, event);
+}
+
+void for_each_step(void *arg1, void * /*arg2*/) {
+    auto *walk = static_cast<ForEachReactor *>(arg1);
+    const uint32_t core = spdk_env_get_current_core();
+    Reactor *reactor = reactor_of(core);
+    if (reactor != nullptr) {
+        ReactorView view;
+        view.lcore = core;
+        view.tid = static_cast<uint64_t>(syscall(SYS_gettid));
+        view.busy_tsc = reactor->busy_tsc;
+        view.idle_tsc = reactor->idle_tsc;
+        view.in_interrupt = reactors().napping.load(std::memory_order_relaxed);
+        for (const Entry &entry : reactor->threads) {
+            view.threads.emplace_back(entry.thread, entry.ctx->tsc_start);
+        }
+        walk->fn(view, walk->ctx);
+    }
+    Reactors &r = reactors();
+    for (uint32_t next = core + 1; next < r.by_core.size(); ++next) {
+        if (r.by_core[next] != nullptr) {
+            post_to(next, for_each_step, walk);
+            return;
+        }
+    }
+    post_to(walk->origin, for_each_done, walk);
+}
+
 }  // namespace
+
+void reactors_for_each(ReactorFn fn, void *ctx, void (*done)(void *ctx)) {
+    Reactors &r = reactors();
+    auto *walk = new ForEachReactor{fn, ctx, done, spdk_env_get_current_core()};
+    for (uint32_t core = 0; core < r.by_core.size(); ++core) {
+        if (r.by_core[core] != nullptr) {
+            post_to(core, for_each_step, walk);
+            return;
+        }
+    }
+    post_to(walk->origin, for_each_done, walk);
+}
 
 int reactors_init(size_t msg_mempool_size) {
     Reactors &r = reactors();

@@ -3,8 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "spdk/cpuset.h"
+#include "spdk/thread.h"
 
 namespace spdk_embedded {
 
@@ -28,5 +31,21 @@ void reactors_set_napping(bool napping);
 // Called by the main reactor, on its OS thread, when a shutdown was requested.
 using ShutdownHook = void (*)();
 void reactors_set_shutdown_hook(ShutdownHook hook);
+
+// A reactor as its own OS thread sees it (reactors_for_each).
+struct ReactorView {
+    uint32_t lcore = 0;
+    uint64_t tid = 0;           // its OS thread's id
+    uint64_t busy_tsc = 0;      // ticks spent polling threads that had work
+    uint64_t idle_tsc = 0;      // ticks spent polling threads that had none
+    bool in_interrupt = false;  // it naps when idle (interrupt mode)
+    // The spdk_threads placed on it, each with the tick it was placed at.
+    std::vector<std::pair<spdk_thread *, uint64_t>> threads;
+};
+using ReactorFn = void (*)(const ReactorView &view, void *ctx);
+// Runs fn on each reactor's OS thread in turn, by core, then done(ctx) on the
+// reactor of the calling core (SPDK's spdk_for_each_reactor). Events, not
+// messages: fn and done run outside of any spdk_thread.
+void reactors_for_each(ReactorFn fn, void *ctx, void (*done)(void *ctx));
 
 }  // namespace spdk_embedded

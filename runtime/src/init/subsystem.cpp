@@ -2,6 +2,7 @@
 // the app thread in dependency order and finished in reverse.
 #include <cstring>
 
+#include "internal/subsystem.hpp"
 #include "spdk/init.h"
 #include "spdk/log.h"
 #include "spdk/thread.h"
@@ -74,6 +75,30 @@ bool sort_subsystems() {
 }
 
 }  // namespace
+
+namespace spdk_embedded {
+
+spdk_subsystem *subsystem_first() {
+    return TAILQ_FIRST(&g_subsystems);
+}
+
+spdk_subsystem *subsystem_next(spdk_subsystem *subsystem) {
+    return TAILQ_NEXT(subsystem, tailq);
+}
+
+spdk_subsystem_depend *subsystem_depend_first() {
+    return TAILQ_FIRST(&g_depends);
+}
+
+spdk_subsystem_depend *subsystem_depend_next(spdk_subsystem_depend *depend) {
+    return TAILQ_NEXT(depend, tailq);
+}
+
+spdk_subsystem *subsystem_find(const char *name) {
+    return name != nullptr ? find_in(&g_subsystems, name) : nullptr;
+}
+
+}  // namespace spdk_embedded
 
 extern "C" {
 
@@ -178,19 +203,5 @@ void spdk_subsystem_fini(spdk_subsystem_fini_fn cb_fn, void *cb_arg) {
     g_fini_arg = cb_arg;
     spdk_subsystem_fini_next();
 }
-
-// --- JSON-RPC server (none in the embedded runtime) ------------------------------------
-
-int spdk_rpc_initialize(const char * /*listen_addr*/, const struct spdk_rpc_opts * /*opts*/) {
-    return 0;
-}
-
-void spdk_rpc_finish(void) {}
-
-void spdk_rpc_server_finish(const char * /*listen_addr*/) {}
-
-void spdk_rpc_server_pause(const char * /*listen_addr*/) {}
-
-void spdk_rpc_server_resume(const char * /*listen_addr*/) {}
 
 }  // extern "C"

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "internal/thread_stats.hpp"
 #include "spdk/log.h"
 #include "spdk/string.h"
 #include "thread_internal.hpp"
@@ -754,6 +755,26 @@ int spdk_thread_send_critical_msg(struct spdk_thread *thread, spdk_msg_fn fn) {
 }
 
 }  // extern "C"
+
+// --- poller counts (thread_get_stats) ----------------------------------------------
+
+namespace spdk_embedded {
+
+PollerCounts thread_poller_counts(spdk_thread *thread) {
+    PollerCounts counts;
+    for (spdk_poller *p = thread->active_pollers.head; p != nullptr; p = p->next) {
+        ++counts.active;
+    }
+    for (spdk_poller *p = thread->timed_pollers.head; p != nullptr; p = p->next) {
+        ++counts.timed;
+    }
+    for (spdk_poller *p = thread->paused_pollers.head; p != nullptr; p = p->next) {
+        ++counts.paused;
+    }
+    return counts;
+}
+
+}  // namespace spdk_embedded
 
 // --- spdk_for_each_thread ----------------------------------------------------------
 

@@ -107,6 +107,7 @@ int main(int argc, char **argv) {
     opts.reactor_mask = "0x3";
     opts.no_huge = true;
     opts.print_level = SPDK_LOG_WARN;
+    opts.rpc_addr = NULL; /* no RPC socket: tests run in parallel */
     if (spdk_app_parse_args(argc, argv, &opts, NULL, NULL, NULL, NULL) !=
         SPDK_APP_PARSE_ARGS_SUCCESS) {
         return 1;

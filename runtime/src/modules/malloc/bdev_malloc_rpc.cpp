@@ -1,15 +1,18 @@
 // JSON-RPC methods of the malloc bdev module (SPDK's names and parameters).
 #include <string>
+#include <utility>
 
 #include "bdev/rpc_params.hpp"
 #include "internal/rpc.hpp"
 #include "modules/malloc/bdev_malloc.hpp"
+#include "spdk/bdev.h"
 
 namespace {
 
+using spdk_embedded::RpcReply;
 using spdk_embedded::bdev::rpc::Params;
 
-int rpc_bdev_malloc_create(const nlohmann::json &params, std::string &error) {
+int create(const nlohmann::json &params, std::string &error, std::string &created) {
     Params p("bdev_malloc_create", params, error);
     malloc_bdev_opts opts{};
     std::string name;
@@ -35,12 +38,22 @@ int rpc_bdev_malloc_create(const nlohmann::json &params, std::string &error) {
     opts.name = name.empty() ? nullptr : name.c_str();
     spdk_bdev *bdev = nullptr;
     rc = create_malloc_disk(&bdev, &opts);
-    return rc == 0 ? 0 : p.create_failed(rc, name);
+    if (rc != 0) {
+        return p.create_failed(rc, name);
+    }
+    created = spdk_bdev_get_name(bdev);
+    return 0;
 }
 
-int rpc_bdev_malloc_delete(const nlohmann::json &params, std::string &error) {
-    return spdk_embedded::bdev::rpc::delete_by_name("bdev_malloc_delete", params, error, "malloc",
-                                                    false, delete_malloc_disk);
+void rpc_bdev_malloc_create(const nlohmann::json &params, RpcReply reply) {
+    spdk_embedded::bdev::rpc::reply_created(
+        std::move(reply),
+        [&](std::string &error, std::string &name) { return create(params, error, name); });
+}
+
+void rpc_bdev_malloc_delete(const nlohmann::json &params, RpcReply reply) {
+    spdk_embedded::bdev::rpc::delete_by_name("bdev_malloc_delete", params, std::move(reply),
+                                             "malloc", false, delete_malloc_disk);
 }
 
 }  // namespace

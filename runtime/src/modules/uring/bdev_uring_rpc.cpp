@@ -3,17 +3,20 @@
 //   bdev_uring_rescan {name}
 //   bdev_uring_delete {name}
 #include <string>
+#include <utility>
 
 #include "bdev/rpc_params.hpp"
 #include "internal/rpc.hpp"
 #include "modules/uring/bdev_uring.hpp"
+#include "spdk/bdev.h"
 #include "spdk/string.h"
 
 namespace {
 
+using spdk_embedded::RpcReply;
 using spdk_embedded::bdev::rpc::Params;
 
-int rpc_bdev_uring_create(const nlohmann::json &params, std::string &error) {
+int create(const nlohmann::json &params, std::string &error, std::string &created) {
     Params p("bdev_uring_create", params, error);
     bdev_uring_opts opts{};
     std::string name;
@@ -38,7 +41,14 @@ int rpc_bdev_uring_create(const nlohmann::json &params, std::string &error) {
     if (rc != 0) {
         return p.fail(rc, what);
     }
+    created = spdk_bdev_get_name(bdev);
     return 0;
+}
+
+void rpc_bdev_uring_create(const nlohmann::json &params, RpcReply reply) {
+    spdk_embedded::bdev::rpc::reply_created(
+        std::move(reply),
+        [&](std::string &error, std::string &name) { return create(params, error, name); });
 }
 
 int rpc_bdev_uring_rescan(const nlohmann::json &params, std::string &error) {
@@ -47,9 +57,9 @@ int rpc_bdev_uring_rescan(const nlohmann::json &params, std::string &error) {
         [](const std::string &name) { return bdev_uring_rescan(name.c_str()); });
 }
 
-int rpc_bdev_uring_delete(const nlohmann::json &params, std::string &error) {
-    return spdk_embedded::bdev::rpc::delete_by_name("bdev_uring_delete", params, error, "uring",
-                                                    true, delete_uring_bdev);
+void rpc_bdev_uring_delete(const nlohmann::json &params, RpcReply reply) {
+    spdk_embedded::bdev::rpc::delete_by_name("bdev_uring_delete", params, std::move(reply), "uring",
+                                             true, delete_uring_bdev);
 }
 
 }  // namespace
