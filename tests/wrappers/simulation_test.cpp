@@ -143,7 +143,17 @@ spdk_bdev_module g_sim_module = [] {
     m.module_init = [] { return 0; };
     return m;
 }();
-SPDK_BDEV_MODULE_REGISTER(spdkcpp_sim, &g_sim_module)
+
+// Once, before the first seed brings the bdev subsystem up. (Not with
+// SPDK_BDEV_MODULE_REGISTER: its constructor may run before g_sim_module's
+// initializer, and SPDK reads the name at once.)
+void register_sim_module() {
+    static const bool registered = [] {
+        spdk_bdev_module_list_add(&g_sim_module);
+        return true;
+    }();
+    (void)registered;
+}
 
 Result<void> register_disk(SimDisk &disk) {
     disk.bdev.name = const_cast<char *>("Sim0");
@@ -403,6 +413,7 @@ Result<void> run_small_pool(ThreadDriver &driver) {
 class Simulation : public ::testing::Test {
   protected:
     void SetUp() override {
+        register_sim_module();
         spdk_bdev_get_opts(&defaults_, sizeof(defaults_));
         spdk_bdev_opts opts = defaults_;
         opts.bdev_auto_examine = false;
