@@ -16,10 +16,11 @@ declare -A corpus=(
     [fuzz_perf_args]=perf_args
     [fuzz_perf_job_file]=perf_job_file
     [fuzz_bdev_io]=bdev_io
+    [fuzz_jsonrpc]=jsonrpc
 )
 fuzzers=("$@")
 if ((${#fuzzers[@]} == 0)); then
-    fuzzers=(fuzz_json fuzz_config fuzz_perf_args fuzz_perf_job_file fuzz_bdev_io)
+    fuzzers=(fuzz_json fuzz_config fuzz_perf_args fuzz_perf_job_file fuzz_bdev_io fuzz_jsonrpc)
 fi
 
 echo "=== preset fuzz"

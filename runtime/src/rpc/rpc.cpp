@@ -444,8 +444,8 @@ struct spdk_rpc_server *spdk_rpc_server_listen(const char *listen_addr) {
     }
     if (flock(server->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         SPDK_ERRLOG(
-            "RPC Unix domain socket path %s in use: another process holds %s. Specify "
-            "another (-r).\n",
+            "RPC Unix domain socket path %s in use: its lock %s is held by another "
+            "server. Specify another (-r).\n",
             listen_addr, server->lock_path.c_str());
         close(server->lock_fd);
         return nullptr;
