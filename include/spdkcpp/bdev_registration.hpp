@@ -23,6 +23,7 @@
 #include "spdkcpp/detail/bdev_glue.hpp"
 #include "spdkcpp/error.hpp"
 #include "spdkcpp/io_device.hpp"
+#include "spdkcpp/thread.hpp"
 
 namespace spdkcpp {
 
@@ -133,7 +134,7 @@ class BdevRegistration {
             spdk_bdev_module *module;
         };
         auto *msg = new (std::nothrow) ByName{s->name, s->bdev.module};
-        if (msg == nullptr || spdk_thread_send_msg(
+        if (msg == nullptr || detail::send_or_retry(
                                   s->thread,
                                   [](void *arg) {
                                       auto *m = static_cast<ByName *>(arg);

@@ -70,12 +70,22 @@ struct ForEachChannel {
     std::coroutine_handle<> handle;
     int status = 0;
 
-    bool await_ready() const noexcept { return false; }
+    // An unregistered device (an empty owner) is not walked at all.
+    bool await_ready() const noexcept { return device == nullptr; }
     void await_suspend(std::coroutine_handle<> h) noexcept {
         handle = h;
         spdk_for_each_channel(device, &visit, this, &done);
     }
-    Result<void> await_resume() const { return check(status, "for_each_channel"); }
+    Result<void> await_resume() const {
+        if (device == nullptr) {
+            return fail(ErrorKind::Closed, "for_each_channel: the io_device was unregistered");
+        }
+        if (status == -ENODEV) {
+            // SPDK starts no walk of a device whose unregistration is pending.
+            return fail(ErrorKind::Closed, "for_each_channel: the io_device is being unregistered");
+        }
+        return check(status, "for_each_channel");
+    }
 
     static void visit(spdk_io_channel_iter *i) {
         auto *self = static_cast<ForEachChannel *>(spdk_io_channel_iter_get_ctx(i));
@@ -160,7 +170,8 @@ class IoDevice {
     // co_await dev.for_each_channel(fn): calls fn(Ctx&) on each thread that holds
     // a channel of the device, one after the other, each on its own thread; fn
     // returns void or an int status (non-zero stops the walk). Continues on the
-    // calling thread with the status.
+    // calling thread with the status; Closed once the device is unregistered (a
+    // walk already under way finishes first, and holds the unregistration back).
     template <typename F>
     requires std::is_invocable_v<F &, Ctx &>
     auto for_each_channel(F fn) const {

@@ -136,7 +136,7 @@ class Poller {
         spdk_poller_unregister(&state->poller);
         // The callable may be running right now (a poller dropping its own owner):
         // free it once the current poll is over.
-        const int rc = spdk_thread_send_msg(
+        const int rc = detail::send_or_retry(
             state->thread,
             [](void *arg) {
                 auto *s = static_cast<detail::PollerState *>(arg);
@@ -158,7 +158,7 @@ class Poller {
             unregister(state);
             return;
         }
-        const int rc = spdk_thread_send_msg(
+        const int rc = detail::send_or_retry(
             state->thread, [](void *arg) { unregister(static_cast<detail::PollerState *>(arg)); },
             state);
         if (rc == -EIO) {

@@ -13,7 +13,9 @@
 // use and gives Closed once the thread has exited or is gone.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
+#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -43,16 +45,59 @@ inline Error send_error(int rc, spdk_thread *target) {
     return Error::from_errno(rc, "spdk_thread_send_msg");
 }
 
+// Sends fn(arg) to `target` for work that must not be lost (a release, a
+// resumption): when the target's queue is full (-ENOMEM), a poller on the caller's
+// thread sends it again at each poll until it goes through, so the work comes late
+// rather than never. 0 once sent or retrying; -EIO when the target has exited;
+// -ENOMEM when the queue is full and no retry can be set up (outside an
+// spdk_thread, or no memory for the poller). Allocates only on a full queue.
+inline int send_or_retry(spdk_thread *target, spdk_msg_fn fn, void *arg) noexcept {
+    const int rc = spdk_thread_send_msg(target, fn, arg);
+    if (rc != -ENOMEM || spdk_get_thread() == nullptr) {
+        return rc;
+    }
+    struct Retry {
+        spdk_thread *target;
+        spdk_msg_fn fn;
+        void *arg;
+        spdk_poller *poller = nullptr;
+    };
+    auto *retry = new (std::nothrow) Retry{target, fn, arg};
+    if (retry == nullptr) {
+        return -ENOMEM;
+    }
+    retry->poller = spdk_poller_register(
+        [](void *ctx) -> int {
+            auto *r = static_cast<Retry *>(ctx);
+            const int sent = spdk_thread_send_msg(r->target, r->fn, r->arg);
+            if (sent == -ENOMEM) {
+                return SPDK_POLLER_IDLE;  // still full: the next poll tries again
+            }
+            if (sent != 0) {
+                SPDK_ERRLOG("a message was lost: its thread exited before it could be sent\n");
+            }
+            spdk_poller_unregister(&r->poller);
+            delete r;
+            return SPDK_POLLER_BUSY;
+        },
+        retry, 0);
+    if (retry->poller == nullptr) {
+        delete retry;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 // Runs fn(arg) on `owner`: at once when the caller runs there, else through a
-// message. For releases SPDK accepts only on the resource's own thread; when the
-// message cannot be sent the resource is left alone (a leak, logged), never
-// released on the wrong thread.
+// message (retried while the owner's queue is full). For releases SPDK accepts
+// only on the resource's own thread; when the message cannot be sent at all the
+// resource is left alone (a leak, logged), never released on the wrong thread.
 inline void release_on(spdk_thread *owner, spdk_msg_fn fn, void *arg, const char *what) noexcept {
     if (spdk_get_thread() == owner) {
         fn(arg);
         return;
     }
-    if (const int rc = spdk_thread_send_msg(owner, fn, arg); rc != 0) {
+    if (const int rc = send_or_retry(owner, fn, arg); rc != 0) {
         SPDK_ERRLOG("%s leaked: cannot send its release to its thread (%d)\n", what, rc);
     }
 }

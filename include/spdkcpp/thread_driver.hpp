@@ -39,6 +39,9 @@ struct Schedule {
     std::optional<uint64_t> seed;
     uint32_t max_msgs_per_step = 4;  // a seeded step runs 1 to this many messages
     std::size_t trace_steps = 32;    // the last steps trace() shows
+    // Messages each thread's queue holds (SPDK's msg_mempool_size; a send to a
+    // full queue fails with -ENOMEM). 0: SPDK's default.
+    std::size_t message_queue = 0;
 };
 
 class ThreadDriver {
@@ -62,9 +65,10 @@ class ThreadDriver {
         state->rng = schedule.seed.value_or(0);
         state->max_msgs = std::max<uint32_t>(schedule.max_msgs_per_step, 1);
         current() = state.get();
-        if (const int rc =
-                spdk_thread_lib_init_ext(&ThreadDriver::thread_op, &ThreadDriver::supported, 0,
-                                         SPDK_DEFAULT_MSG_MEMPOOL_SIZE);
+        if (const int rc = spdk_thread_lib_init_ext(
+                &ThreadDriver::thread_op, &ThreadDriver::supported, 0,
+                schedule.message_queue != 0 ? schedule.message_queue
+                                            : SPDK_DEFAULT_MSG_MEMPOOL_SIZE);
             rc != 0) {
             current() = nullptr;
             return fail(Error::from_errno(rc, "spdk_thread_lib_init_ext"));
@@ -134,6 +138,11 @@ class ThreadDriver {
     }
     // A number in [0, n) from the seed's stream (n > 0).
     uint64_t random(uint64_t n) noexcept { return random() % n; }
+
+    // Names a fault or a choice this run made ("hot remove of Sim0 after 12
+    // yields"), for the report of a failing seed.
+    void note(std::string what) { state_->notes.push_back(std::move(what)); }
+    [[nodiscard]] const std::vector<std::string> &notes() const noexcept { return state_->notes; }
 
     // Steps polled so far, and a fingerprint of their order (which thread ran at
     // each step, and whether it did work): runs with equal fingerprints took the
@@ -279,6 +288,7 @@ class ThreadDriver {
         uint64_t steps = 0;
         uint64_t fingerprint = 0xcbf29ce484222325ULL;  // FNV-1a
         std::vector<Step> trace;  // a ring of the last schedule.trace_steps steps
+        std::vector<std::string> notes;
         std::size_t trace_next = 0;
     };
 

@@ -11,6 +11,7 @@
 
 #include "spdk/thread.h"
 #include "spdkcpp/task.hpp"
+#include "spdkcpp/thread.hpp"
 
 namespace spdkcpp {
 
@@ -35,8 +36,9 @@ struct WhenAllLatch {
     void resume() {
         if (thread == nullptr || thread == spdk_get_thread()) {
             awaiter.resume();
-        } else if (spdk_thread_send_msg(thread, &resume_handle, awaiter.address()) != 0) {
-            // The awaiting thread cannot be reached; resuming here beats never.
+        } else if (send_or_retry(thread, &resume_handle, awaiter.address()) != 0) {
+            // The awaiting thread has exited (or is out of reach even by a retry):
+            // resuming here beats never.
             awaiter.resume();
         }
     }

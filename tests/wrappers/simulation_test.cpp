@@ -2,7 +2,10 @@
 // replays the same run; seeds differ in their interleavings; and the wrappers'
 // lifecycle rules hold over many seeds: a descriptor closed by a hot remove while
 // I/O is in flight on two other threads closes only once its channels are put, so
-// no I/O completes after it closed.
+// no I/O completes after it closed; I/O beyond a small bdev_io pool waits and
+// lands; full message queues lose no release or resumption; a walk of an
+// io_device's channels finishes before its unregistration. The simulated disk
+// completes its I/O late and out of order, as the seed says.
 //
 // Built twice: as is, and with SPDKCPP_SIMULATION_WRONG_CLOSE_RULE, where the
 // descriptor closes at the remove without waiting for its channels (a deliberately
@@ -17,9 +20,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +34,7 @@
 #include "spdk/thread.h"
 #include "spdkcpp/bdev_desc.hpp"
 #include "spdkcpp/dma_buf.hpp"
+#include "spdkcpp/io_device.hpp"
 #include "spdkcpp/scheduling.hpp"
 #include "spdkcpp/subsystems.hpp"
 #include "spdkcpp/when_all.hpp"
@@ -69,16 +75,18 @@ struct SimChannel {
     spdk_poller *poller = nullptr;
 };
 
-// Completes the oldest held I/O of this channel when the seed says so: busy while
-// it holds any, so that the driver keeps polling until they are done.
+// Completes one held I/O of this channel, late and out of order (which, and when,
+// the seed says): busy while it holds any, so that the driver keeps polling until
+// they are done.
 int complete_some(void *arg) {
     auto *ch = static_cast<SimChannel *>(arg);
     if (ch->held.empty()) {
         return SPDK_POLLER_IDLE;
     }
     if (g_disk->driver->random(3) == 0) {
-        spdk_bdev_io *io = ch->held.front();
-        ch->held.pop_front();
+        const auto at = static_cast<std::ptrdiff_t>(g_disk->driver->random(ch->held.size()));
+        spdk_bdev_io *io = ch->held[static_cast<std::size_t>(at)];
+        ch->held.erase(ch->held.begin() + at);
         const uint64_t offset = io->u.bdev.offset_blocks * kBlockSize;
         auto *buf = static_cast<std::byte *>(io->u.bdev.iovs[0].iov_base);
         const std::size_t len = io->u.bdev.num_blocks * kBlockSize;
@@ -167,6 +175,18 @@ Result<void> register_disk(SimDisk &disk) {
     return check(spdk_bdev_register(&disk.bdev), "registering Sim0");
 }
 
+// Unregisters Sim0 and waits for the unregistration to end (once its last
+// descriptor closed), by timed polls: a yield's message could find a full queue.
+Task<Result<void>> unregister_disk() {
+    int rc = 1;
+    spdk_bdev_unregister(
+        &g_disk->bdev, [](void *arg, int status) { *static_cast<int *>(arg) = status; }, &rc);
+    for (uint32_t i = 0; rc == 1 && i < 1'000'000; ++i) {
+        (void)co_await sleep(std::chrono::microseconds(1));
+    }
+    co_return check(rc == 1 ? -ETIMEDOUT : rc, "unregistering Sim0");
+}
+
 // --- the lifecycle scenario ------------------------------------------------------------
 
 struct WorkerCounts {
@@ -219,17 +239,11 @@ Task<Result<WorkerCounts>> writer(ThreadRef thread, BdevDesc &desc, uint64_t fir
 // lands somewhere among the writers' I/O.
 Task<Result<void>> remover(ThreadDriver &driver) {
     const uint64_t delay = driver.random(64);
+    driver.note("hot remove of Sim0 after " + std::to_string(delay) + " yields");
     for (uint64_t i = 0; i < delay; ++i) {
         co_await yield();
     }
-    int rc = 1;
-    spdk_bdev_unregister(
-        &g_disk->bdev, [](void *arg, int status) { *static_cast<int *>(arg) = status; }, &rc);
-    // The unregistration ends once the descriptor closed (after its channels).
-    for (uint32_t i = 0; rc == 1 && i < 1'000'000; ++i) {
-        co_await yield();
-    }
-    co_return check(rc == 1 ? -ETIMEDOUT : rc, "unregistering Sim0");
+    co_return co_await unregister_disk();
 }
 
 Task<Result<void>> lifecycle(ThreadDriver &driver, ThreadRef w1, ThreadRef w2) {
@@ -362,33 +376,27 @@ Task<Result<void>> small_pool(ThreadRef w1, ThreadRef w2) {
             }
         }
     }
-    int rc = 1;
     if (spdk_bdev_get_by_name("Sim0") != nullptr) {
-        spdk_bdev_unregister(
-            &g_disk->bdev, [](void *arg, int status) { *static_cast<int *>(arg) = status; }, &rc);
-        for (uint32_t i = 0; rc == 1 && i < 1'000'000; ++i) {
-            co_await yield();
-        }
-        if (outcome && rc != 0) {
-            outcome = check(rc == 1 ? -ETIMEDOUT : rc, "unregistering Sim0");
+        if (auto r = co_await unregister_disk(); outcome && !r) {
+            outcome = r;
         }
     }
     co_await fini_subsystems();
     co_return outcome;
 }
 
-// A pool of 8 to 19 spdk_bdev_io (the seed picks) for 40 lanes, 20 a thread:
-// submissions meet -ENOMEM and wait in place; every lane still reads back what it
-// wrote, and the disk holds the whole pool at once, never more.
+// A pool of kMaxPool / 2 to kMaxPool spdk_bdev_io (the harness's fault, by seed)
+// for 40 lanes, 20 a thread: submissions meet -ENOMEM and wait in place; every
+// lane still reads back what it wrote, and the disk holds the whole pool at once,
+// never more.
+constexpr uint32_t kMaxPool = 19;
+
 Result<void> run_small_pool(ThreadDriver &driver) {
     spdk_bdev_opts opts{};
     spdk_bdev_get_opts(&opts, sizeof(opts));
-    spdk_bdev_opts saved = opts;
-    const auto pool = static_cast<uint32_t>(8 + driver.random(12));
-    opts.bdev_io_pool_size = pool;
-    opts.bdev_io_cache_size = 1;
-    if (const int rc = spdk_bdev_set_opts(&opts); rc != 0) {
-        return fail(Error::from_errno(rc, "spdk_bdev_set_opts"));
+    const uint32_t pool = opts.bdev_io_pool_size;
+    if (pool > kMaxPool || opts.bdev_io_cache_size != 1) {
+        return fail(ErrorKind::Other, "the bdev_io pool fault is not in force");
     }
     SimDisk disk;
     disk.driver = &driver;
@@ -398,7 +406,6 @@ Result<void> run_small_pool(ThreadDriver &driver) {
     auto w2 = driver.add_thread("w2");
     Result<void> r = app && w1 && w2 ? driver.run(*app, small_pool(*w1, *w2))
                                      : fail(ErrorKind::OutOfMemory, "threads");
-    spdk_bdev_set_opts(&saved);
     // The pool ran dry (the disk held all of it at once), and never held more.
     if (r && disk.max_outstanding != pool) {
         r = fail(ErrorKind::Other, "the disk held at most " + std::to_string(disk.max_outstanding) +
@@ -519,16 +526,59 @@ TEST_F(Simulation, ATaskThatCanNeverFinishFailsItsSeedAsStalled) {
 
 #ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
 
+// The harness's faults are chosen per seed, in force while its scenario runs, and
+// named in its failure; the same seed chooses the same.
+TEST_F(Simulation, TheFaultsASeedChoseAreInForceAndNamedInItsFailure) {
+    Faults faults{.bdev_io_pool = 16};
+#ifdef SPDKCPP_TEST_EMBEDDED
+    faults.message_queue = 8;
+#endif
+    std::vector<uint32_t> pools;
+    auto failing = [&](ThreadDriver &) -> Result<void> {
+        spdk_bdev_opts opts{};
+        spdk_bdev_get_opts(&opts, sizeof(opts));
+        pools.push_back(opts.bdev_io_pool_size);
+        return fail(ErrorKind::Other, "on purpose");
+    };
+    std::vector<std::vector<std::string>> named;
+    for (const uint64_t seed : {5, 5, 6, 7, 8, 9}) {
+        auto report = simulate({.first_seed = seed, .seeds = 1, .faults = faults}, failing);
+        ASSERT_TRUE(report.failure);
+        named.push_back(report.failure->faults);
+        const std::string pool = "bdev_io pool of " + std::to_string(pools.back());
+        EXPECT_NE(std::find(named.back().begin(), named.back().end(), pool), named.back().end())
+            << report.describe();
+        EXPECT_GE(pools.back(), 8U);
+        EXPECT_LE(pools.back(), 16U);
+#ifdef SPDKCPP_TEST_EMBEDDED
+        ASSERT_EQ(named.back().size(), 2U);
+        EXPECT_EQ(named.back()[0].rfind("message queues of ", 0), 0U);
+#endif
+    }
+    EXPECT_EQ(named[0], named[1]);
+    EXPECT_GT(std::set<uint32_t>(pools.begin(), pools.end()).size(), 1U)
+        << "seeds should choose different pools";
+    spdk_bdev_opts after{};
+    spdk_bdev_get_opts(&after, sizeof(after));
+    EXPECT_EQ(after.bdev_io_pool_size, defaults_.bdev_io_pool_size);
+}
+
 // Each writer submits its kLanesPerWriter first writes at once (in one message,
 // before any can complete) against a pool of at most 19: some wait for an
 // spdk_bdev_io, in every seed.
 TEST_F(Simulation, MoreIoThanThePoolHoldsWaitsAndReadsBackRightUnderEverySchedule) {
-    static_assert(kLanesPerWriter > 8 + 11);
+    static_assert(kLanesPerWriter > kMaxPool);
     const uint64_t seeds = seeds_from_env(200) / 2;
-    auto report = simulate({.first_seed = 1, .seeds = seeds}, run_small_pool);
+    auto report = simulate({.first_seed = 1, .seeds = seeds, .faults = {.bdev_io_pool = kMaxPool}},
+                           run_small_pool);
     EXPECT_FALSE(report.failure) << report.describe();
     EXPECT_EQ(report.seeds_run, seeds);
     std::printf("small-pool simulation: %s\n", report.describe().c_str());
+    // Each seed's pool is given back.
+    spdk_bdev_opts after{};
+    spdk_bdev_get_opts(&after, sizeof(after));
+    EXPECT_EQ(after.bdev_io_pool_size, defaults_.bdev_io_pool_size);
+    EXPECT_EQ(after.bdev_io_cache_size, defaults_.bdev_io_cache_size);
 }
 
 TEST_F(Simulation, HotRemoveWithIoInFlightOnTwoThreadsClosesAfterTheChannels) {
@@ -565,6 +615,294 @@ TEST_F(Simulation, FindsTheWrongCloseRuleAndReplaysItBySeed) {
     ASSERT_TRUE(replay.failure);
     EXPECT_EQ(replay.failure->error.context(), report.failure->error.context());
     EXPECT_EQ(replay.failure->trace, report.failure->trace);
+    // The scenario's own fault, named, and the same in the replay.
+    ASSERT_EQ(report.failure->faults.size(), 1U);
+    EXPECT_EQ(report.failure->faults[0].rfind("hot remove of Sim0 after ", 0), 0U);
+    EXPECT_EQ(replay.failure->faults, report.failure->faults);
+}
+
+#endif
+
+#ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
+
+// --- full message queues -----------------------------------------------------------
+
+struct HopCounts {
+    uint64_t hops = 0;
+    uint64_t refused = 0;  // hops that found the target's queue full
+};
+
+// Moves the caller to `to`, trying again after a timed poll while `to`'s queue is
+// full; the caller must then run on `to`.
+Task<Result<void>> hop(ThreadRef to, HopCounts &counts) {
+    for (;;) {
+        auto r = co_await on(to);
+        if (r) {
+            if (!to.is_current()) {
+                co_return fail(ErrorKind::WrongThread, "a hop resumed on another thread");
+            }
+            ++counts.hops;
+            co_return r;
+        }
+        if (r.error().kind() != ErrorKind::OutOfMemory) {
+            co_return r;
+        }
+        ++counts.refused;
+        if (auto slept = co_await sleep(std::chrono::microseconds(1)); !slept) {
+            co_return slept;
+        }
+    }
+}
+
+constexpr uint32_t kHopRounds = 4;
+
+// Each round: a channel on `home`, a write, then over to `away`, where the
+// channel is dropped: its put goes home by a message that must not be lost.
+Task<Result<void>> hopper(ThreadRef home, ThreadRef away, BdevDesc &desc, uint64_t block,
+                          HopCounts &counts) {
+    auto buf = DmaBuf::alloc(kBlockSize);
+    if (!buf) {
+        co_return fail(buf.error());
+    }
+    for (uint32_t round = 0; round < kHopRounds; ++round) {
+        if (auto r = co_await hop(home, counts); !r) {
+            co_return r;
+        }
+        auto ch = desc.io_channel();
+        if (!ch) {
+            co_return fail(ch.error());
+        }
+        buf->fill(std::byte{static_cast<uint8_t>(block + round)});
+        if (auto w = co_await desc.write(*ch, *buf, block * kBlockSize); !w) {
+            co_return w;
+        }
+        if (auto r = co_await hop(away, counts); !r) {
+            co_return r;
+        }
+    }
+    co_return Result<void>{};
+}
+
+constexpr uint64_t kHoppers = 16;
+
+Task<Result<void>> crowded(ThreadRef w1, ThreadRef w2, HopCounts &counts) {
+    if (auto r = co_await init_subsystems(); !r) {
+        co_return r;
+    }
+    Result<void> outcome = register_disk(*g_disk);
+    if (outcome) {
+        auto desc = BdevDesc::open("Sim0", OpenMode::ReadWrite);
+        if (!desc) {
+            outcome = fail(desc.error());
+        } else {
+            const ThreadRef app = ThreadRef::current();
+            std::vector<Task<Result<void>>> hoppers;
+            for (uint64_t i = 0; i < kHoppers; ++i) {
+                hoppers.push_back(i % 2 == 0 ? hopper(w1, w2, *desc, i, counts)
+                                             : hopper(w2, w1, *desc, i, counts));
+            }
+            // The last hopper ends on a worker: its resumption of this task is a
+            // message to the app thread, retried while the app's queue is full.
+            for (auto &r : co_await when_all(std::move(hoppers))) {
+                if (outcome && !r) {
+                    outcome = r;
+                }
+            }
+            if (outcome && !app.is_current()) {
+                outcome = fail(ErrorKind::WrongThread, "when_all resumed off the app thread");
+            }
+            for (uint64_t block = 0; outcome && block < kHoppers; ++block) {
+                const auto want = std::byte{static_cast<uint8_t>(block + kHopRounds - 1)};
+                if (g_disk->data[block * kBlockSize] != want) {
+                    outcome = fail(ErrorKind::IoFailed, "block " + std::to_string(block) +
+                                                            " does not hold its last write");
+                }
+            }
+        }
+    }
+    // The descriptor closes only once every channel was put: a put lost to a full
+    // queue would hold the unregistration for ever.
+    if (spdk_bdev_get_by_name("Sim0") != nullptr) {
+        if (auto r = co_await unregister_disk(); outcome && !r) {
+            outcome = r;
+        }
+    }
+    co_await fini_subsystems();
+    co_return outcome;
+}
+
+Result<void> run_crowded(ThreadDriver &driver, HopCounts &total) {
+    SimDisk disk;
+    disk.driver = &driver;
+    g_disk = &disk;
+    auto app = driver.add_thread("app");
+    auto w1 = driver.add_thread("w1");
+    auto w2 = driver.add_thread("w2");
+    if (!app || !w1 || !w2) {
+        return fail(ErrorKind::OutOfMemory, "threads");
+    }
+    HopCounts counts;
+    auto r = driver.run(*app, crowded(*w1, *w2, counts));
+    total.refused += counts.refused;
+    total.hops += counts.hops;
+    if (r && counts.hops != kHoppers * kHopRounds * 2) {
+        r = fail(ErrorKind::Other, std::to_string(counts.hops) + " hops of " +
+                                       std::to_string(kHoppers * kHopRounds * 2));
+    }
+    if (r && !disk.destructed) {
+        r = fail(ErrorKind::Other, "Sim0 was never destructed");
+    }
+    return r;
+}
+
+#ifdef SPDKCPP_TEST_EMBEDDED
+
+// Message queues of 2 to 16 (the seed picks): hops find them full and try again;
+// the wrappers' own messages (a channel's put, when_all's resumption) are retried,
+// never lost nor run on another thread; every write lands, every channel is put.
+TEST_F(Simulation, FullMessageQueuesRefuseHopsAndLoseNoReleaseOrResumption) {
+    spdkcpp_embedded_mem_stats before{};
+    spdkcpp_embedded_get_mem_stats(&before);
+    HopCounts total;
+    const uint64_t seeds = seeds_from_env(200) / 2;
+    auto report = simulate({.first_seed = 1, .seeds = seeds, .faults = {.message_queue = 16}},
+                           [&](ThreadDriver &d) { return run_crowded(d, total); });
+    EXPECT_FALSE(report.failure) << report.describe();
+    EXPECT_EQ(report.seeds_run, seeds);
+    // The fault was reached: sends found full queues.
+    EXPECT_GT(total.refused, 0U) << report.describe();
+    std::printf("full-queue simulation: %s; %llu hops refused\n", report.describe().c_str(),
+                static_cast<unsigned long long>(total.refused));
+    spdkcpp_embedded_mem_stats after{};
+    spdkcpp_embedded_get_mem_stats(&after);
+    EXPECT_EQ(after.allocations_in_use, before.allocations_in_use) << "DMA memory leaked";
+}
+
+#else
+
+TEST_F(Simulation, TheMessageQueueFaultIsRefusedOnSpdk) {
+    auto report = simulate({.seeds = 1, .faults = {.message_queue = 16}},
+                           [](ThreadDriver &) -> Result<void> { return {}; });
+    ASSERT_TRUE(report.failure);
+    EXPECT_EQ(report.failure->error.kind(), ErrorKind::NotSupported);
+    EXPECT_EQ(report.seeds_run, 0U);
+}
+
+#endif
+
+// --- for_each_channel while the device is unregistered -----------------------------
+
+struct Tally {
+    uint32_t created = 0;
+    uint32_t destroyed = 0;
+    uint32_t visits = 0;
+    uint32_t visited_twice = 0;
+};
+
+struct Slot {
+    explicit Slot(const std::shared_ptr<Tally> &t) : tally(t.get()) { ++tally->created; }
+    Slot(const Slot &) = delete;
+    Slot &operator=(const Slot &) = delete;
+    ~Slot() {
+        ++tally->destroyed;
+        tally->visits += visits;
+        tally->visited_twice += visits > 1 ? 1 : 0;
+    }
+    Tally *tally;
+    uint32_t visits = 0;
+};
+
+// Holds a channel of the device on `thread` for as many yields as the seed says.
+Task<Result<void>> holder(ThreadRef thread, IoDevice<Slot> &dev, uint64_t hold) {
+    if (auto r = co_await on(thread); !r) {
+        co_return r;
+    }
+    auto ch = dev.channel();
+    if (!ch) {
+        // The unregistration came first: the device hands out no channel.
+        co_return ch.error().kind() == ErrorKind::Closed ? Result<void>{} : fail(ch.error());
+    }
+    for (uint64_t i = 0; i < hold; ++i) {
+        co_await yield();
+    }
+    co_return Result<void>{};  // the channel is put here, on its thread
+}
+
+// Two threads hold channels for a while, the app thread walks them, and the
+// device is unregistered at a point the seed picks: before the walk (Closed),
+// during it (the walk finishes first), or after it.
+Task<Result<void>> walk_while_unregistering(ThreadDriver &driver, ThreadRef w1, ThreadRef w2,
+                                            const std::shared_ptr<Tally> &tally) {
+    auto dev = IoDevice<Slot>::create("walked", tally);
+    if (!dev) {
+        co_return fail(dev.error());
+    }
+    const ThreadRef app = ThreadRef::current();
+    const uint64_t hold1 = driver.random(16);
+    const uint64_t hold2 = driver.random(16);
+    const uint64_t delay = driver.random(24);
+    driver.note("channels held " + std::to_string(hold1) + " and " + std::to_string(hold2) +
+                " yields; io_device unregistered after " + std::to_string(delay));
+    auto walk = [&]() -> Task<Result<void>> {
+        co_await yield();
+        auto r = co_await dev->for_each_channel([](Slot &slot) { ++slot.visits; });
+        if (!app.is_current()) {
+            co_return fail(ErrorKind::WrongThread, "for_each_channel continued off its thread");
+        }
+        if (!r && r.error().kind() != ErrorKind::Closed) {
+            co_return r;
+        }
+        co_return Result<void>{};
+    };
+    auto unregister = [&]() -> Task<Result<void>> {
+        for (uint64_t i = 0; i < delay; ++i) {
+            co_await yield();
+        }
+        dev->unregister();
+        co_return Result<void>{};
+    };
+    auto [a, b, c, d] =
+        co_await when_all(holder(w1, *dev, hold1), holder(w2, *dev, hold2), walk(), unregister());
+    for (auto *r : {&a, &b, &c, &d}) {
+        if (!*r) {
+            co_return *r;
+        }
+    }
+    co_return Result<void>{};
+}
+
+Result<void> run_walk(ThreadDriver &driver) {
+    auto app = driver.add_thread("app");
+    auto w1 = driver.add_thread("w1");
+    auto w2 = driver.add_thread("w2");
+    if (!app || !w1 || !w2) {
+        return fail(ErrorKind::OutOfMemory, "threads");
+    }
+    auto tally = std::make_shared<Tally>();
+    auto r = driver.run(*app, walk_while_unregistering(driver, *w1, *w2, tally));
+    if (!r) {
+        return r;
+    }
+    if (tally->created != tally->destroyed) {
+        return fail(ErrorKind::Other, std::to_string(tally->created) + " channels made, " +
+                                          std::to_string(tally->destroyed) + " destroyed");
+    }
+    if (tally->visited_twice != 0) {
+        return fail(ErrorKind::Other, "a channel was visited twice by one walk");
+    }
+    // The device's copy of the tally goes with its registration, once the walk
+    // and the channels let the unregistration finish.
+    if (tally.use_count() != 1) {
+        return fail(ErrorKind::Other, "the io_device's registration was never freed");
+    }
+    return {};
+}
+
+TEST_F(Simulation, ForEachChannelDuringUnregisterFinishesFirstAndEveryChannelGoes) {
+    auto report = simulate({.first_seed = 1, .seeds = seeds_from_env(200)}, run_walk);
+    EXPECT_FALSE(report.failure) << report.describe();
+    EXPECT_GT(report.interleavings, 50U) << report.describe();
+    std::printf("for_each_channel simulation: %s\n", report.describe().c_str());
 }
 
 #endif

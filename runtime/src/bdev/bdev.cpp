@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "bdev/bdev_internal.hpp"
+#include "internal/internal_send.hpp"
 #include "spdk/env.h"
 #include "spdk/log.h"
 #include "spdk/string.h"
@@ -307,18 +308,17 @@ void resize_event_msg(void *ctx) {
 // re-enter the caller.
 void notify_locked(spdk_bdev_desc *desc, spdk_msg_fn fn) {
     desc->refs++;
-    const int rc = spdk_thread_send_msg(desc->thread, fn, desc);
-    if (rc != 0) {
+    if (!internal_send(desc->thread, fn, desc)) {
         desc->refs--;
-        SPDK_ERRLOG("cannot send an event to the descriptor of bdev %s: %s\n", desc->bdev->name,
-                    spdk_strerror(-rc));
+        SPDK_ERRLOG("cannot send an event to the descriptor of bdev %s: its thread has exited\n",
+                    desc->bdev->name);
     }
 }
 
 void destroy_done(void *io_dev) {
     spdk_bdev *bdev = bdev_from_io_dev(io_dev);
     if (!spdk_thread_is_app_thread(nullptr) && spdk_thread_get_app_thread() != nullptr) {
-        spdk_thread_send_msg(spdk_thread_get_app_thread(), destroy_done, io_dev);
+        internal_send(spdk_thread_get_app_thread(), destroy_done, io_dev);
         return;
     }
     spdk_bdev_unregister_cb cb = bdev->internal.unregister_cb;
@@ -438,7 +438,7 @@ void unregister_next_bdev(void *cb_arg, int bdeverrno) {
         }
     }
     if (next == nullptr) {
-        spdk_thread_send_msg(spdk_get_thread(), module_fini_iter, nullptr);
+        internal_send(spdk_get_thread(), module_fini_iter, nullptr);
         return;
     }
     spdk_bdev_unregister(next, unregister_next_bdev, next);
@@ -607,7 +607,7 @@ int spdk_bdev_wait_for_examine(spdk_bdev_wait_for_examine_cb cb_fn, void *cb_arg
     }
     *tail = waiter;
     // Checked from a message, so that cb_fn never runs inside this call.
-    spdk_thread_send_msg(
+    spdk_embedded::internal_send(
         spdk_get_thread(), [](void *) { run_examine_waiters(); }, nullptr);
     return 0;
 }
@@ -675,7 +675,7 @@ void spdk_bdev_initialize(spdk_bdev_init_cb cb_fn, void *cb_arg) {
             // message.
             module->internal.action_in_progress = 1;
             m.module_init_complete = true;
-            spdk_thread_send_msg(spdk_get_thread(), init_failed, module);
+            spdk_embedded::internal_send(spdk_get_thread(), init_failed, module);
             return;
         }
     }
@@ -691,7 +691,7 @@ void spdk_bdev_finish(spdk_bdev_fini_cb cb_fn, void *cb_arg) {
     m.fini_cb_arg = cb_arg;
     if (!m.module_init_complete) {
         // Never started: nothing to take down.
-        spdk_thread_send_msg(spdk_get_thread(), finish_complete, nullptr);
+        spdk_embedded::internal_send(spdk_get_thread(), finish_complete, nullptr);
         return;
     }
     m.resume_module = nullptr;

@@ -15,6 +15,7 @@
 #include <new>
 
 #include "bdev/bdev_internal.hpp"
+#include "internal/internal_send.hpp"
 #include "spdk/env.h"
 #include "spdk/likely.h"
 #include "spdk/log.h"
@@ -1232,10 +1233,9 @@ void spdk_bdev_io_complete(struct spdk_bdev_io *bdev_io, enum spdk_bdev_io_statu
     MgmtChannel *m = bdev_io->internal.ch->mgmt;
     if (spdk_unlikely(spdk_get_thread() != m->thread)) {
         // SPDK requires the submitting thread; the runtime takes the I/O there.
-        const int rc = spdk_thread_send_msg(m->thread, complete_msg, bdev_io);
-        if (rc != 0) {
-            SPDK_ERRLOG("cannot return an I/O of bdev %s to its thread: %s\n", bdev_io->bdev->name,
-                        spdk_strerror(-rc));
+        if (!spdk_embedded::internal_send(m->thread, complete_msg, bdev_io)) {
+            SPDK_ERRLOG("cannot return an I/O of bdev %s to its thread: it has exited\n",
+                        bdev_io->bdev->name);
         }
         return;
     }

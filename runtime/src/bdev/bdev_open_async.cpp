@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bdev/bdev_internal.hpp"
+#include "internal/internal_send.hpp"
 #include "spdk/bdev.h"
 #include "spdk/env.h"
 #include "spdk/log.h"
@@ -83,7 +84,7 @@ int try_open(void *arg) {
     }
     spdk_poller_unregister(&open->poller);
     // The callback never runs inside spdk_bdev_open_async.
-    spdk_thread_send_msg(open->thread, finish_open, open);
+    internal_send(open->thread, finish_open, open);
     return SPDK_POLLER_BUSY;
 }
 
@@ -99,7 +100,7 @@ void cancel_async_opens() {
         }
     }
     for (AsyncOpen *open : pending) {
-        spdk_thread_send_msg(open->thread, finish_open, open);
+        internal_send(open->thread, finish_open, open);
     }
 }
 

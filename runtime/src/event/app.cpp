@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "internal/internal_send.hpp"
 #include "reactor.hpp"
 #include "spdk/env.h"
 #include "spdk/event.h"
@@ -553,7 +554,7 @@ int spdk_app_start(struct spdk_app_opts *opts_user, spdk_msg_fn start_fn, void *
     a.shutdown_cb = opts.shutdown_cb;
     a.start_fn = start_fn;
     a.start_arg = ctx;
-    spdk_thread_send_msg(spdk_thread_get_app_thread(), bootstrap, nullptr);
+    spdk_embedded::internal_send(spdk_thread_get_app_thread(), bootstrap, nullptr);
 
     reactors_start();  // returns once spdk_app_stop has run its course
 
@@ -582,7 +583,7 @@ void spdk_app_start_shutdown(void) {
         return;
     }
     if (spdk_thread_send_critical_msg(app_thread, app_start_shutdown_msg) != 0) {
-        spdk_thread_send_msg(app_thread, app_start_shutdown_msg, nullptr);
+        spdk_embedded::internal_send(app_thread, app_start_shutdown_msg, nullptr);
     }
 }
 
@@ -596,8 +597,8 @@ void spdk_app_stop(int rc) {
         return;
     }
     // Subsystems are finished on the thread that initialized them.
-    if (spdk_thread_send_msg(app_thread, app_stop_msg,
-                             reinterpret_cast<void *>(static_cast<intptr_t>(rc))) != 0) {
+    if (!spdk_embedded::internal_send(app_thread, app_stop_msg,
+                                      reinterpret_cast<void *>(static_cast<intptr_t>(rc)))) {
         SPDK_ERRLOG("spdk_app_stop: could not reach the app thread\n");
     }
 }

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "internal/internal_send.hpp"
 #include "internal/rpc.hpp"
 #include "spdk/init.h"
 #include "spdk/json.h"
@@ -62,8 +63,8 @@ void load_step(void *arg);
 
 // Continues the load from a message (no recursion through answers given at once).
 void schedule_step(ConfigLoad *load) {
-    if (spdk_thread_send_msg(load->thread, load_step, load) != 0) {
-        SPDK_ERRLOG("JSON config: cannot send a message to continue the load\n");
+    if (!spdk_embedded::internal_send(load->thread, load_step, load)) {
+        SPDK_ERRLOG("JSON config: the loading thread has exited\n");
         load_done(load, -ENOMEM);
     }
 }

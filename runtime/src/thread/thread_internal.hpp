@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "internal/internal_send.hpp"
 #include "spdk/thread.h"
 
 namespace spdk_embedded {
@@ -221,11 +222,6 @@ extern constinit thread_local spdk_thread *t_current_thread
 inline spdk_thread *current_thread() {
     return t_current_thread;
 }
-
-// Sends a message the runtime needs delivered (channel release, iteration steps,
-// unregistration): when the ring is full it is queued on the side. Returns false
-// only when the thread has exited.
-bool internal_send(spdk_thread *thread, spdk_msg_fn fn, void *arg);
 
 // Releases what a thread still holds at its end (channels; logged).
 void release_thread_channels(spdk_thread *thread);
