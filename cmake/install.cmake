@@ -2,7 +2,7 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/spdkcpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-set(spdkcpp_export_targets spdkcpp)
+set(spdkcpp_export_targets spdkcpp spdkcpp_simulation)
 if(SPDKCPP_PROVIDER STREQUAL "embedded")
     install(DIRECTORY runtime/include/spdk runtime/include/spdkcpp_embedded
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

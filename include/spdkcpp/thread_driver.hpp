@@ -210,18 +210,48 @@ class ThreadDriver {
         return std::forward<F>(fn)();
     }
 
+    // Runs the threads until done() holds or nothing can run any more, and gives
+    // done(). Every thread is run until idle; seeded, with exact virtual time,
+    // while done() does not hold and a timed poller is due later, time moves on to
+    // it, as a discrete-event simulator (up to a day of virtual time). Where the
+    // clock is real (see exact_virtual_time), the threads are polled on while timed
+    // pollers exist, as real time passes, up to kRealTimeRunLimit. For code in
+    // callback style; run() is this for a Task.
+    template <typename Done>
+    requires std::is_invocable_r_v<bool, Done &>
+    bool run_until(Done &&done) {
+        run_until_idle();
+        if (state_->schedule.seed && state_->exact) {
+            const uint64_t limit = state_->now + 86'400 * spdk_get_ticks_hz();
+            while (!done()) {
+                const uint64_t next = next_expiration();
+                if (next == 0 || next > limit) {
+                    break;
+                }
+                state_->now = std::max(state_->now, next);
+                run_until_idle();
+            }
+        }
+        if (!state_->exact) {
+            const uint64_t limit =
+                spdk_get_ticks() + kRealTimeRunLimit.count() * spdk_get_ticks_hz();
+            while (!done() && spdk_get_ticks() < limit && any_timed_pollers()) {
+                run_until_idle();
+            }
+        }
+        return done();
+    }
+
     // What run() gives for a task of T: a task that returns a Result gives that
     // Result itself (its own failure and the driver's share one error channel), any
     // other T comes inside a Result.
     template <typename T>
     using RunResult = std::conditional_t<is_result_v<T>, T, Result<T>>;
 
-    // Starts task on thread, runs until idle and gives the task's value. The
-    // driver's own failures: Stalled when the task is still waiting once every
-    // thread went idle (it then runs on, detached), or the thread refusing the
-    // task's start. Where the clock is real (see exact_virtual_time), a task still
-    // waiting while timed pollers exist is polled on, as real time passes, up to
-    // kRealTimeRunLimit.
+    // Starts task on thread, runs (run_until) until it finishes and gives its
+    // value. The driver's own failures: Stalled when the task is still waiting
+    // once nothing can run any more (it then runs on, detached), or the thread
+    // refusing the task's start.
     template <typename T>
     requires(!std::is_void_v<T>) RunResult<T> run(ThreadRef thread, Task<T> task) {
         bool finished = false;
@@ -234,29 +264,7 @@ class ThreadDriver {
             promise.started = false;
             return fail(Error::from_errno(rc, "spdk_thread_send_msg: the task did not start"));
         }
-        run_until_idle();
-        // Seeded, with exact virtual time: while the task waits and a timed
-        // poller is due later, time moves on to it, as a discrete-event simulator
-        // (up to a day of virtual time).
-        if (state_->schedule.seed && state_->exact) {
-            const uint64_t limit = state_->now + 86'400 * spdk_get_ticks_hz();
-            while (!finished) {
-                const uint64_t next = next_expiration();
-                if (next == 0 || next > limit) {
-                    break;
-                }
-                state_->now = std::max(state_->now, next);
-                run_until_idle();
-            }
-        }
-        if (!state_->exact) {
-            const uint64_t limit =
-                spdk_get_ticks() + kRealTimeRunLimit.count() * spdk_get_ticks_hz();
-            while (!finished && spdk_get_ticks() < limit && any_timed_pollers()) {
-                run_until_idle();
-            }
-        }
-        if (!finished) {
+        if (!run_until([&] { return finished; })) {
             // It runs on detached (the Task is dropped here) and frees itself at its
             // end: `finished` is gone by then.
             promise.notify = nullptr;
