@@ -626,6 +626,8 @@ TEST_F(Simulation, FindsTheWrongCloseRuleAndReplaysItBySeed) {
 #ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
 
 // --- full message queues -----------------------------------------------------------
+// (The embedded runtime only: on SPDK the harness refuses the fault.)
+#ifdef SPDKCPP_TEST_EMBEDDED
 
 struct HopCounts {
     uint64_t hops = 0;
@@ -754,8 +756,6 @@ Result<void> run_crowded(ThreadDriver &driver, HopCounts &total) {
     }
     return r;
 }
-
-#ifdef SPDKCPP_TEST_EMBEDDED
 
 // Message queues of 2 to 16 (the seed picks): hops find them full and try again;
 // the wrappers' own messages (a channel's put, when_all's resumption) are retried,
