@@ -169,13 +169,20 @@ class ThreadDriver {
     // driver's virtual time. True when it did any work.
     bool poll(ThreadRef thread, uint32_t max_msgs = 0) { return step(thread.raw(), max_msgs); }
 
-    // Polls every thread, round after round, until a whole round does no work;
-    // threads that have exited are destroyed, as a reactor does. Returns the
-    // number of rounds that did work.
+    // Polls every thread, round after round, until two whole rounds in a row do no
+    // work; threads that have exited are destroyed, as a reactor does. Returns the
+    // number of rounds that did work. (A poller may do work and still say it was
+    // idle: SPDK's bdev NOMEM poller resubmits the queued I/O and says idle as it
+    // unregisters. The second round sees what that work started.)
     std::size_t run_until_idle(std::size_t max_rounds = 1'000'000) {
         std::size_t rounds = 0;
-        while (rounds < max_rounds && poll_all()) {
-            ++rounds;
+        for (int idle = 0; rounds < max_rounds && idle < 2;) {
+            if (poll_all()) {
+                ++rounds;
+                idle = 0;
+            } else {
+                ++idle;
+            }
         }
         return rounds;
     }
