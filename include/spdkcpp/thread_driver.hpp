@@ -240,10 +240,16 @@ class ThreadDriver {
             }
         }
         if (!state_->exact) {
+            // Here a timed poller comes due in any round, even a last idle one,
+            // and may say idle after doing work: stop only after a run that did
+            // none while no timed poller could come due.
             const uint64_t limit =
                 spdk_get_ticks() + kRealTimeRunLimit.count() * spdk_get_ticks_hz();
-            while (!done() && spdk_get_ticks() < limit && any_timed_pollers()) {
-                run_until_idle();
+            while (!done() && spdk_get_ticks() < limit) {
+                const bool timers = any_timed_pollers();
+                if (run_until_idle() == 0 && !timers) {
+                    break;
+                }
             }
         }
         return done();
