@@ -14,7 +14,9 @@
 // A scenario makes its threads and runs its tasks on the driver it is given, draws
 // its own choices (which I/O fails, when a bdev goes away) from driver.random(), and
 // returns an Error when a check fails. A driver's Stalled (a task still waiting
-// when nothing can run any more: an I/O that never completes) fails the seed too.
+// when nothing can run any more: an I/O that never completes) fails the seed too,
+// and so, on the embedded runtime, does what a seed leaves behind once its driver
+// ended: DMA memory, io_devices still registered, channels still held.
 // Replay a failure with {.first_seed = report.failure->seed, .seeds = 1}.
 //
 // Faults (SimulationOptions::faults, all off by default) are chosen per seed by
@@ -33,6 +35,9 @@
 
 #include "spdk/bdev.h"
 #include "spdkcpp/error.hpp"
+#ifndef SPDKCPP_PROVIDER_SPDK
+#include "spdkcpp_embedded/stats.h"
+#endif
 #include "spdkcpp/thread_driver.hpp"
 
 namespace spdkcpp {
@@ -155,6 +160,45 @@ inline Result<std::size_t> message_queue_fault(uint32_t max, uint64_t seed) {
 #endif
 }
 
+// What a seed left behind once its driver ended (the embedded runtime counts it;
+// on SPDK nothing is known): empty when nothing.
+class Leftovers {
+  public:
+    static Leftovers now() noexcept {
+        Leftovers l;
+#ifndef SPDKCPP_PROVIDER_SPDK
+        spdkcpp_embedded_get_mem_stats(&l.mem_);
+        spdkcpp_embedded_get_leftover_stats(&l.left_);
+#endif
+        return l;
+    }
+    [[nodiscard]] std::string since(const Leftovers &before) const {
+        std::string out;
+#ifndef SPDKCPP_PROVIDER_SPDK
+        auto add = [&](uint64_t n, const char *what) {
+            if (n != 0) {
+                out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+            }
+        };
+        add(mem_.allocations_in_use > before.mem_.allocations_in_use
+                ? mem_.allocations_in_use - before.mem_.allocations_in_use
+                : 0,
+            "DMA allocations never freed");
+        add(left_.io_devices - before.left_.io_devices, "io_devices never unregistered");
+        add(left_.channels - before.left_.channels, "channels never put");
+#else
+        (void)before;
+#endif
+        return out;
+    }
+
+  private:
+#ifndef SPDKCPP_PROVIDER_SPDK
+    spdkcpp_embedded_mem_stats mem_{};
+    spdkcpp_embedded_leftover_stats left_{};
+#endif
+};
+
 }  // namespace detail
 
 // Runs scenario(driver) once per seed, each with a new seeded driver and the
@@ -170,26 +214,42 @@ SimulationReport simulate(const SimulationOptions &options, Scenario &&scenario)
             report.failure = SimulationFailure{seed, std::move(queue.error()), {}, {}};
             return report;
         }
-        auto driver = ThreadDriver::create({.seed = seed,
-                                            .max_msgs_per_step = options.max_msgs_per_step,
-                                            .trace_steps = options.trace_steps,
-                                            .message_queue = *queue});
-        if (!driver) {
-            report.failure = SimulationFailure{seed, driver.error(), {}, {}};
-            return report;
+        const auto before = detail::Leftovers::now();
+        std::optional<SimulationFailure> failure;
+        std::string trace;
+        std::vector<std::string> notes;
+        {
+            auto driver = ThreadDriver::create({.seed = seed,
+                                                .max_msgs_per_step = options.max_msgs_per_step,
+                                                .trace_steps = options.trace_steps,
+                                                .message_queue = *queue});
+            if (!driver) {
+                report.failure = SimulationFailure{seed, driver.error(), {}, {}};
+                return report;
+            }
+            if (*queue != 0) {
+                driver->note("message queues of " + std::to_string(*queue));
+            }
+            auto pool = detail::PoolFault::apply(options.faults.bdev_io_pool, seed, *driver);
+            Result<void> outcome = pool ? scenario(*driver) : fail(pool.error());
+            ++report.seeds_run;
+            report.steps += driver->steps();
+            fingerprints.insert(driver->fingerprint());
+            report.interleavings = fingerprints.size();
+            trace = driver->trace();
+            notes = driver->notes();
+            if (!outcome) {
+                failure = SimulationFailure{seed, std::move(outcome.error()), trace, notes};
+            }
+        }  // the driver ends: its threads exit and the thread library finishes
+        if (!failure) {
+            if (std::string left = detail::Leftovers::now().since(before); !left.empty()) {
+                failure = SimulationFailure{seed, Error(ErrorKind::Other, "left behind: " + left),
+                                            std::move(trace), std::move(notes)};
+            }
         }
-        if (*queue != 0) {
-            driver->note("message queues of " + std::to_string(*queue));
-        }
-        auto pool = detail::PoolFault::apply(options.faults.bdev_io_pool, seed, *driver);
-        Result<void> outcome = pool ? scenario(*driver) : fail(pool.error());
-        ++report.seeds_run;
-        report.steps += driver->steps();
-        fingerprints.insert(driver->fingerprint());
-        report.interleavings = fingerprints.size();
-        if (!outcome) {
-            report.failure = SimulationFailure{seed, std::move(outcome.error()), driver->trace(),
-                                               driver->notes()};
+        if (failure) {
+            report.failure = std::move(failure);
             return report;
         }
     }

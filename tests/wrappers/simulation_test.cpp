@@ -534,6 +534,38 @@ TEST_F(Simulation, ATaskThatCanNeverFinishFailsItsSeedAsStalled) {
     std::exchange(Gate::waiting, nullptr).resume();
 }
 
+#ifdef SPDKCPP_TEST_EMBEDDED
+// What a seed leaves behind once its driver ended fails it: DMA memory never
+// freed, an io_device never unregistered, a channel never put.
+TEST_F(Simulation, WhatASeedLeavesBehindFailsIt) {
+    void *leaked = nullptr;
+    int device = 0;
+    auto report = simulate({.first_seed = 4, .seeds = 3}, [&](ThreadDriver &d) -> Result<void> {
+        auto app = d.add_thread("app");
+        if (!app) {
+            return fail(app.error());
+        }
+        if (d.seed() == 5U) {  // the first seed leaves nothing
+            d.on(*app, [&] {
+                leaked = spdk_dma_malloc(4096, 4096, nullptr);
+                spdk_io_device_register(
+                    &device, [](void *, void *) { return 0; }, [](void *, void *) {}, 8,
+                    "forgotten");
+                (void)spdk_get_io_channel(&device);
+            });
+        }
+        return {};
+    });
+    ASSERT_TRUE(report.failure);
+    EXPECT_EQ(report.failure->seed, 5U);
+    EXPECT_EQ(report.seeds_run, 2U);
+    EXPECT_EQ(report.failure->error.context(),
+              "left behind: 1 DMA allocations never freed, 1 io_devices never unregistered, 1 "
+              "channels never put");
+    spdk_dma_free(leaked);  // the test's own check at exit sees nothing left
+}
+#endif
+
 #ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
 
 // The harness's faults are chosen per seed, in force while its scenario runs, and

@@ -19,6 +19,15 @@ struct spdkcpp_embedded_mem_stats {
 
 void spdkcpp_embedded_get_mem_stats(struct spdkcpp_embedded_mem_stats *stats);
 
+/* What was left behind and released by force, counted since the process began: a
+ * program that leaks nothing keeps both at 0. */
+struct spdkcpp_embedded_leftover_stats {
+    uint64_t io_devices; /* still registered at spdk_thread_lib_fini */
+    uint64_t channels;   /* still held when their thread was destroyed */
+};
+
+void spdkcpp_embedded_get_leftover_stats(struct spdkcpp_embedded_leftover_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,12 +3,14 @@
 // The thread library's lock guards the device map, each device's channel list and
 // the reference counts of devices; a thread's own channel list is touched only on
 // that thread.
+#include <atomic>
 #include <cinttypes>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "spdk/log.h"
+#include "spdkcpp_embedded/stats.h"
 #include "thread_internal.hpp"
 
 using namespace spdk_embedded;
@@ -185,10 +187,16 @@ void iter_visit(void *arg) {
 
 namespace spdk_embedded {
 
+namespace {
+std::atomic<uint64_t> g_leftover_devices{0};
+std::atomic<uint64_t> g_leftover_channels{0};
+}  // namespace
+
 void release_thread_channels(spdk_thread *thread) {
     while (!thread->channels.empty()) {
         spdk_io_channel *ch = thread->channels.head;
         IoDevice *dev = ch->dev;
+        g_leftover_channels.fetch_add(1, std::memory_order_relaxed);
         SPDK_ERRLOG("thread %s ends with a channel of io_device %s still held\n",
                     spdk_thread_get_name(thread), dev->name.c_str());
         bool free_dev;
@@ -214,11 +222,19 @@ void release_leftover_devices() {
     }
     for (auto &[key, dev] : devices) {
         SPDK_ERRLOG("io_device %s (%p) was not unregistered\n", dev->name.c_str(), key);
+        g_leftover_devices.fetch_add(1, std::memory_order_relaxed);
         delete dev;
     }
 }
 
 }  // namespace spdk_embedded
+
+void spdkcpp_embedded_get_leftover_stats(struct spdkcpp_embedded_leftover_stats *stats) {
+    if (stats != nullptr) {
+        stats->io_devices = spdk_embedded::g_leftover_devices.load(std::memory_order_relaxed);
+        stats->channels = spdk_embedded::g_leftover_channels.load(std::memory_order_relaxed);
+    }
+}
 
 extern "C" {
 
