@@ -20,8 +20,9 @@ SPDKCPP_SIM_SEEDS=$seeds build/release/tests/wrapper_simulation_tests \
                           split(f[2], n, " "); count = n[1]; next }
         /^\[       OK \]|^\[  FAILED  \]/ {
             if (line != "") {
-                ms = $(NF - 1); gsub(/\(/, "", ms);
-                printf "%s\n  %.0f seeds per minute\n", line, ms > 0 ? count * 60000 / ms : 0;
+                ms = $(NF - 1); gsub(/\(/, "", ms); ms += 0;
+                rate = ms > 0 ? count * 60000 / ms : 0;
+                printf "%s\n  %.0f seeds per minute\n", line, rate;
                 line = "";
             }
             if ($0 ~ /FAILED/) print $0;
