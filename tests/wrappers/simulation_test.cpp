@@ -201,6 +201,61 @@ Task<Result<void>> unregister_disk() {
     co_return check(rc == 1 ? -ETIMEDOUT : rc, "unregistering Sim0");
 }
 
+// Every scenario's threads: the app thread (SPDK's first) and two workers.
+struct Threads {
+    ThreadRef app, w1, w2;
+};
+
+Result<Threads> add_threads(ThreadDriver &driver) {
+    auto app = driver.add_thread("app");
+    auto w1 = driver.add_thread("w1");
+    auto w2 = driver.add_thread("w2");
+    if (!app || !w1 || !w2) {
+        return fail(ErrorKind::OutOfMemory, "cannot create the scenario's threads");
+    }
+    return Threads{*app, *w1, *w2};
+}
+
+// A scenario's end: Sim0 unregistered if it is still there (and `stacked`, a bdev
+// on it, gone with it), the subsystems finished; gives the scenario's outcome, or
+// the first failure of its end.
+Task<Result<void>> finish(Result<void> outcome, const char *stacked = nullptr) {
+    if (spdk_bdev_get_by_name("Sim0") != nullptr) {
+        if (auto r = co_await unregister_disk(); outcome && !r) {
+            outcome = r;
+        }
+    }
+    for (uint32_t i = 0;
+         stacked != nullptr && spdk_bdev_get_by_name(stacked) != nullptr && i < 1000; ++i) {
+        (void)co_await sleep(std::chrono::microseconds(1));
+    }
+    if (outcome && stacked != nullptr && spdk_bdev_get_by_name(stacked) != nullptr) {
+        outcome = fail(ErrorKind::Other, std::string(stacked) + " outlived its base");
+    }
+    co_await fini_subsystems();
+    co_return outcome;
+}
+
+// A scenario's course on Sim0: the subsystems up, the disk registered and opened,
+// body(desc), then finish().
+template <typename Body>
+Task<Result<void>> with_sim0(Body body) {
+    if (auto r = co_await init_subsystems(); !r) {
+        co_return r;
+    }
+    Result<void> outcome = register_disk(*g_disk);
+    if (outcome) {
+        // (Not a co_await inside ?: — g++ 12 miscompiles that.)
+        auto desc = BdevDesc::open("Sim0", OpenMode::ReadWrite);
+        if (desc) {
+            outcome = co_await body(*desc);
+        } else {
+            outcome = fail(desc.error());
+        }
+    }
+    co_return co_await finish(std::move(outcome));
+}
+
 // --- the lifecycle scenario ------------------------------------------------------------
 
 struct WorkerCounts {
@@ -261,44 +316,35 @@ Task<Result<void>> remover(ThreadDriver &driver) {
 }
 
 Task<Result<void>> lifecycle(ThreadDriver &driver, ThreadRef w1, ThreadRef w2) {
-    if (auto r = co_await init_subsystems(); !r) {
-        co_return r;
-    }
-    Result<void> outcome = [&]() -> Result<void> { return register_disk(*g_disk); }();
-    if (outcome) {
-        auto desc = BdevDesc::open("Sim0", OpenMode::ReadWrite);
-        if (!desc) {
-            outcome = fail(desc.error());
-        } else {
-            auto [a, b, removed] =
-                co_await when_all(writer(w1, *desc, 0), writer(w2, *desc, 8), remover(driver));
-            if (!a || !b || !removed) {
-                outcome = fail(!a ? a.error() : !b ? b.error() : removed.error());
-            } else if (!g_disk->destructed) {
-                outcome = fail(ErrorKind::Other, "Sim0 was never destructed");
-            } else if (g_disk->completed_after_close != 0) {
-                // The rule: a descriptor closes only after its channels' I/O.
-                outcome = fail(ErrorKind::Other,
-                               std::to_string(g_disk->completed_after_close) +
-                                   " I/O of Sim0 completed after its descriptor closed");
-            } else if (a->written + b->written == 0 && a->refused + b->refused == 0) {
-                outcome = fail(ErrorKind::Other, "no writer did any I/O");
-            }
+    return with_sim0([&driver, w1, w2](BdevDesc &desc) -> Task<Result<void>> {
+        auto [a, b, removed] =
+            co_await when_all(writer(w1, desc, 0), writer(w2, desc, 8), remover(driver));
+        if (!a || !b || !removed) {
+            co_return fail(!a ? a.error() : !b ? b.error() : removed.error());
         }
-    }
-    co_await fini_subsystems();
-    co_return outcome;
+        if (!g_disk->destructed) {
+            co_return fail(ErrorKind::Other, "Sim0 was never destructed");
+        }
+        if (g_disk->completed_after_close != 0) {
+            // The rule: a descriptor closes only after its channels' I/O.
+            co_return fail(ErrorKind::Other,
+                           std::to_string(g_disk->completed_after_close) +
+                               " I/O of Sim0 completed after its descriptor closed");
+        }
+        if (a->written + b->written == 0 && a->refused + b->refused == 0) {
+            co_return fail(ErrorKind::Other, "no writer did any I/O");
+        }
+        co_return Result<void>{};
+    });
 }
 
 Result<void> run_lifecycle(ThreadDriver &driver) {
     SimDisk &disk = new_disk(driver);
-    auto app = driver.add_thread("app");
-    auto w1 = driver.add_thread("w1");
-    auto w2 = driver.add_thread("w2");
-    if (!app || !w1 || !w2) {
-        return fail(ErrorKind::OutOfMemory, "cannot create the scenario's threads");
+    auto t = add_threads(driver);
+    if (!t) {
+        return fail(t.error());
     }
-    auto r = driver.run(*app, lifecycle(driver, *w1, *w2));
+    auto r = driver.run(t->app, lifecycle(driver, t->w1, t->w2));
     if (r && disk.outstanding != 0) {
         r = fail(ErrorKind::Other, std::to_string(disk.outstanding) + " I/O never completed");
     }
@@ -308,13 +354,12 @@ Result<void> run_lifecycle(ThreadDriver &driver) {
 #ifndef SPDKCPP_SIMULATION_WRONG_CLOSE_RULE
 // (The wrong close rule's build runs only the scenario it breaks.)
 
-// --- back-pressure: more I/O in flight than the bdev_io pool holds ------------------
-
-constexpr uint32_t kLanesPerWriter = 20;
-
-// kLanesPerWriter lanes, each writing a pattern to its own block and reading it
-// back, four times; every lane's I/O starts at once.
-Task<Result<void>> verify_lanes(ThreadRef thread, BdevDesc &desc, uint64_t first_block) {
+// On `thread`, with its channel of desc: body(channel, block, out, in) for `count`
+// blocks from `first`, all at once, each lane with two buffers of a block; gives
+// the first failure, if any.
+template <typename Body>
+Task<Result<void>> run_lanes(ThreadRef thread, BdevDesc &desc, uint64_t first, uint64_t count,
+                             Body body) {
     if (auto r = co_await on(thread); !r) {
         co_return r;
     }
@@ -328,24 +373,11 @@ Task<Result<void>> verify_lanes(ThreadRef thread, BdevDesc &desc, uint64_t first
         if (!out || !in) {
             co_return fail(ErrorKind::OutOfMemory, "lane buffers");
         }
-        for (uint8_t round = 1; round <= 4; ++round) {
-            out->fill(std::byte{static_cast<uint8_t>(block * 4 + round)});
-            if (auto w = co_await desc.write(*ch, *out, block * kBlockSize); !w) {
-                co_return w;
-            }
-            if (auto r = co_await desc.read(*ch, *in, block * kBlockSize); !r) {
-                co_return r;
-            }
-            if (std::memcmp(in->data(), out->data(), kBlockSize) != 0) {
-                co_return fail(ErrorKind::IoFailed,
-                               "block " + std::to_string(block) + " read back other data");
-            }
-        }
-        co_return Result<void>{};
+        co_return co_await body(*ch, block, *out, *in);
     };
     std::vector<Task<Result<void>>> lanes;
-    for (uint64_t i = 0; i < kLanesPerWriter; ++i) {
-        lanes.push_back(lane(first_block + i));
+    for (uint64_t i = 0; i < count; ++i) {
+        lanes.push_back(lane(first + i));
     }
     for (auto &r : co_await when_all(std::move(lanes))) {
         if (!r) {
@@ -355,46 +387,55 @@ Task<Result<void>> verify_lanes(ThreadRef thread, BdevDesc &desc, uint64_t first
     co_return Result<void>{};
 }
 
-Task<Result<void>> small_pool(ThreadRef w1, ThreadRef w2) {
-    if (auto r = co_await init_subsystems(); !r) {
-        co_return r;
-    }
-    Result<void> outcome = register_disk(*g_disk);
-    if (outcome) {
-        auto desc = BdevDesc::open("Sim0", OpenMode::ReadWrite);
-        if (!desc) {
-            outcome = fail(desc.error());
-        } else {
-            // Each thread's first channel fills that thread's spdk_bdev_io cache
-            // from the pool, and fails (-ENOMEM, on SPDK too) once the other
-            // thread's I/O holds the whole pool: a schedule the simulator found.
-            // So both threads take a channel before any I/O starts.
-            const ThreadRef app = ThreadRef::current();
-            std::vector<Result<BdevChannel>> warm;
-            for (ThreadRef t : {w1, w2}) {
-                (void)co_await on(t);  // live threads: the hop cannot fail
-                warm.push_back(desc->io_channel());
-            }
-            (void)co_await on(app);
-            for (auto &ch : warm) {
-                if (!ch) {
-                    outcome = fail(ch.error());
+// --- back-pressure: more I/O in flight than the bdev_io pool holds ------------------
+
+constexpr uint32_t kLanesPerWriter = 20;
+
+// kLanesPerWriter lanes, each writing a pattern to its own block and reading it
+// back, four times; every lane's I/O starts at once.
+Task<Result<void>> verify_lanes(ThreadRef thread, BdevDesc &desc, uint64_t first_block) {
+    return run_lanes(
+        thread, desc, first_block, kLanesPerWriter,
+        [&desc](BdevChannel &ch, uint64_t block, DmaBuf &out, DmaBuf &in) -> Task<Result<void>> {
+            for (uint8_t round = 1; round <= 4; ++round) {
+                out.fill(std::byte{static_cast<uint8_t>(block * 4 + round)});
+                if (auto w = co_await desc.write(ch, out, block * kBlockSize); !w) {
+                    co_return w;
+                }
+                if (auto r = co_await desc.read(ch, in, block * kBlockSize); !r) {
+                    co_return r;
+                }
+                if (std::memcmp(in.data(), out.data(), kBlockSize) != 0) {
+                    co_return fail(ErrorKind::IoFailed,
+                                   "block " + std::to_string(block) + " read back other data");
                 }
             }
-            if (outcome) {
-                auto [a, b] = co_await when_all(verify_lanes(w1, *desc, 0),
-                                                verify_lanes(w2, *desc, kLanesPerWriter));
-                outcome = !a ? a : b;
+            co_return Result<void>{};
+        });
+}
+
+Task<Result<void>> small_pool(ThreadRef w1, ThreadRef w2) {
+    return with_sim0([w1, w2](BdevDesc &desc) -> Task<Result<void>> {
+        // Each thread's first channel fills that thread's spdk_bdev_io cache from
+        // the pool, and fails (-ENOMEM, on SPDK too) once the other thread's I/O
+        // holds the whole pool: a schedule the simulator found. So both threads
+        // take a channel before any I/O starts.
+        const ThreadRef app = ThreadRef::current();
+        std::vector<Result<BdevChannel>> warm;
+        for (ThreadRef t : {w1, w2}) {
+            (void)co_await on(t);  // live threads: the hop cannot fail
+            warm.push_back(desc.io_channel());
+        }
+        (void)co_await on(app);
+        for (auto &ch : warm) {
+            if (!ch) {
+                co_return fail(ch.error());
             }
         }
-    }
-    if (spdk_bdev_get_by_name("Sim0") != nullptr) {
-        if (auto r = co_await unregister_disk(); outcome && !r) {
-            outcome = r;
-        }
-    }
-    co_await fini_subsystems();
-    co_return outcome;
+        auto [a, b] =
+            co_await when_all(verify_lanes(w1, desc, 0), verify_lanes(w2, desc, kLanesPerWriter));
+        co_return !a ? a : b;
+    });
 }
 
 // A pool of kMaxPool / 2 to kMaxPool spdk_bdev_io (the harness's fault, by seed)
@@ -411,11 +452,8 @@ Result<void> run_small_pool(ThreadDriver &driver) {
         return fail(ErrorKind::Other, "the bdev_io pool fault is not in force");
     }
     SimDisk &disk = new_disk(driver);
-    auto app = driver.add_thread("app");
-    auto w1 = driver.add_thread("w1");
-    auto w2 = driver.add_thread("w2");
-    Result<void> r = app && w1 && w2 ? driver.run(*app, small_pool(*w1, *w2))
-                                     : fail(ErrorKind::OutOfMemory, "threads");
+    auto t = add_threads(driver);
+    Result<void> r = t ? driver.run(t->app, small_pool(t->w1, t->w2)) : fail(t.error());
     // The pool ran dry (the disk held all of it at once), and never held more.
     if (r && disk.max_outstanding != pool) {
         r = fail(ErrorKind::Other, "the disk held at most " + std::to_string(disk.max_outstanding) +
@@ -729,62 +767,45 @@ Task<Result<void>> hopper(ThreadRef home, ThreadRef away, BdevDesc &desc, uint64
 
 constexpr uint64_t kHoppers = 16;
 
+// The descriptor closes (in finish) only once every channel was put: a put lost
+// to a full queue would hold the unregistration for ever.
 Task<Result<void>> crowded(ThreadRef w1, ThreadRef w2, HopCounts &counts) {
-    if (auto r = co_await init_subsystems(); !r) {
-        co_return r;
-    }
-    Result<void> outcome = register_disk(*g_disk);
-    if (outcome) {
-        auto desc = BdevDesc::open("Sim0", OpenMode::ReadWrite);
-        if (!desc) {
-            outcome = fail(desc.error());
-        } else {
-            const ThreadRef app = ThreadRef::current();
-            std::vector<Task<Result<void>>> hoppers;
-            for (uint64_t i = 0; i < kHoppers; ++i) {
-                hoppers.push_back(i % 2 == 0 ? hopper(w1, w2, *desc, i, counts)
-                                             : hopper(w2, w1, *desc, i, counts));
-            }
-            // The last hopper ends on a worker: its resumption of this task is a
-            // message to the app thread, retried while the app's queue is full.
-            for (auto &r : co_await when_all(std::move(hoppers))) {
-                if (outcome && !r) {
-                    outcome = r;
-                }
-            }
-            if (outcome && !app.is_current()) {
-                outcome = fail(ErrorKind::WrongThread, "when_all resumed off the app thread");
-            }
-            for (uint64_t block = 0; outcome && block < kHoppers; ++block) {
-                const auto want = std::byte{static_cast<uint8_t>(block + kHopRounds - 1)};
-                if (g_disk->data[block * kBlockSize] != want) {
-                    outcome = fail(ErrorKind::IoFailed, "block " + std::to_string(block) +
-                                                            " does not hold its last write");
-                }
+    return with_sim0([w1, w2, &counts](BdevDesc &desc) -> Task<Result<void>> {
+        const ThreadRef app = ThreadRef::current();
+        std::vector<Task<Result<void>>> hoppers;
+        for (uint64_t i = 0; i < kHoppers; ++i) {
+            hoppers.push_back(i % 2 == 0 ? hopper(w1, w2, desc, i, counts)
+                                         : hopper(w2, w1, desc, i, counts));
+        }
+        // The last hopper ends on a worker: its resumption of this task is a
+        // message to the app thread, retried while the app's queue is full.
+        for (auto &r : co_await when_all(std::move(hoppers))) {
+            if (!r) {
+                co_return r;
             }
         }
-    }
-    // The descriptor closes only once every channel was put: a put lost to a full
-    // queue would hold the unregistration for ever.
-    if (spdk_bdev_get_by_name("Sim0") != nullptr) {
-        if (auto r = co_await unregister_disk(); outcome && !r) {
-            outcome = r;
+        if (!app.is_current()) {
+            co_return fail(ErrorKind::WrongThread, "when_all resumed off the app thread");
         }
-    }
-    co_await fini_subsystems();
-    co_return outcome;
+        for (uint64_t block = 0; block < kHoppers; ++block) {
+            const auto want = std::byte{static_cast<uint8_t>(block + kHopRounds - 1)};
+            if (g_disk->data[block * kBlockSize] != want) {
+                co_return fail(ErrorKind::IoFailed,
+                               "block " + std::to_string(block) + " does not hold its last write");
+            }
+        }
+        co_return Result<void>{};
+    });
 }
 
 Result<void> run_crowded(ThreadDriver &driver, HopCounts &total) {
     SimDisk &disk = new_disk(driver);
-    auto app = driver.add_thread("app");
-    auto w1 = driver.add_thread("w1");
-    auto w2 = driver.add_thread("w2");
-    if (!app || !w1 || !w2) {
-        return fail(ErrorKind::OutOfMemory, "threads");
+    auto t = add_threads(driver);
+    if (!t) {
+        return fail(t.error());
     }
     HopCounts counts;
-    auto r = driver.run(*app, crowded(*w1, *w2, counts));
+    auto r = driver.run(t->app, crowded(t->w1, t->w2, counts));
     total.refused += counts.refused;
     total.hops += counts.hops;
     if (r && counts.hops != kHoppers * kHopRounds * 2) {
@@ -845,56 +866,38 @@ constexpr uint32_t kFaultRounds = 4;
 // what the last successful write left on the disk.
 Task<Result<void>> faulty_lanes(ThreadRef thread, BdevDesc &desc, uint64_t first_block,
                                 InjectedCounts &counts) {
-    if (auto r = co_await on(thread); !r) {
-        co_return r;
-    }
-    auto ch = desc.io_channel();
-    if (!ch) {
-        co_return fail(ch.error());
-    }
-    auto lane = [&](uint64_t block) -> Task<Result<void>> {
-        auto out = DmaBuf::alloc(kBlockSize);
-        auto in = DmaBuf::alloc(kBlockSize);
-        if (!out || !in) {
-            co_return fail(ErrorKind::OutOfMemory, "lane buffers");
-        }
-        auto on_disk = std::byte{0};  // the simulated disk starts zeroed
-        for (uint32_t round = 1; round <= kFaultRounds; ++round) {
-            const auto pattern = std::byte{static_cast<uint8_t>(block * kFaultRounds + round)};
-            out->fill(pattern);
-            if (auto w = co_await desc.write(*ch, *out, block * kBlockSize); w) {
-                on_disk = pattern;
-            } else if (w.error().kind() == ErrorKind::IoFailed) {
-                ++counts.failed_writes;
-            } else {
-                co_return w;
-            }
-            auto r = co_await desc.read(*ch, *in, block * kBlockSize);
-            if (!r) {
-                if (r.error().kind() != ErrorKind::IoFailed) {
-                    co_return r;
+    return run_lanes(
+        thread, desc, first_block, kFaultLanes,
+        [&desc, &counts](BdevChannel &ch, uint64_t block, DmaBuf &out,
+                         DmaBuf &in) -> Task<Result<void>> {
+            auto on_disk = std::byte{0};  // the simulated disk starts zeroed
+            for (uint32_t round = 1; round <= kFaultRounds; ++round) {
+                const auto pattern = std::byte{static_cast<uint8_t>(block * kFaultRounds + round)};
+                out.fill(pattern);
+                if (auto w = co_await desc.write(ch, out, block * kBlockSize); w) {
+                    on_disk = pattern;
+                } else if (w.error().kind() == ErrorKind::IoFailed) {
+                    ++counts.failed_writes;
+                } else {
+                    co_return w;
                 }
-                ++counts.failed_reads;
-                continue;
+                auto r = co_await desc.read(ch, in, block * kBlockSize);
+                if (!r) {
+                    if (r.error().kind() != ErrorKind::IoFailed) {
+                        co_return r;
+                    }
+                    ++counts.failed_reads;
+                    continue;
+                }
+                const auto *bytes = in.data();
+                if (std::any_of(bytes, bytes + kBlockSize,
+                                [&](std::byte b) { return b != on_disk; })) {
+                    co_return fail(ErrorKind::IoFailed, "block " + std::to_string(block) +
+                                                            " read back other than it holds");
+                }
             }
-            const auto *bytes = in->data();
-            if (std::any_of(bytes, bytes + kBlockSize, [&](std::byte b) { return b != on_disk; })) {
-                co_return fail(ErrorKind::IoFailed,
-                               "block " + std::to_string(block) + " read back other than it holds");
-            }
-        }
-        co_return Result<void>{};
-    };
-    std::vector<Task<Result<void>>> lanes;
-    for (uint64_t i = 0; i < kFaultLanes; ++i) {
-        lanes.push_back(lane(first_block + i));
-    }
-    for (auto &r : co_await when_all(std::move(lanes))) {
-        if (!r) {
-            co_return r;
-        }
-    }
-    co_return Result<void>{};
+            co_return Result<void>{};
+        });
 }
 
 // The seed's injection into EE_Sim0: failures or NOMEM, of reads, writes or all,
@@ -974,31 +977,17 @@ Task<Result<void>> injected(ThreadDriver &driver, ThreadRef w1, ThreadRef w2,
         }
     }
     // Removing the base takes the error bdev with it.
-    if (spdk_bdev_get_by_name("Sim0") != nullptr) {
-        if (auto r = co_await unregister_disk(); outcome && !r) {
-            outcome = r;
-        }
-    }
-    for (uint32_t i = 0; spdk_bdev_get_by_name("EE_Sim0") != nullptr && i < 1000; ++i) {
-        (void)co_await sleep(std::chrono::microseconds(1));
-    }
-    if (outcome && spdk_bdev_get_by_name("EE_Sim0") != nullptr) {
-        outcome = fail(ErrorKind::Other, "EE_Sim0 outlived its base");
-    }
-    co_await fini_subsystems();
-    co_return outcome;
+    co_return co_await finish(std::move(outcome), "EE_Sim0");
 }
 
 Result<void> run_injected(ThreadDriver &driver, InjectedCounts &total) {
     SimDisk &disk = new_disk(driver);
-    auto app = driver.add_thread("app");
-    auto w1 = driver.add_thread("w1");
-    auto w2 = driver.add_thread("w2");
-    if (!app || !w1 || !w2) {
-        return fail(ErrorKind::OutOfMemory, "threads");
+    auto t = add_threads(driver);
+    if (!t) {
+        return fail(t.error());
     }
     InjectedCounts counts;
-    auto r = driver.run(*app, injected(driver, *w1, *w2, counts));
+    auto r = driver.run(t->app, injected(driver, t->w1, t->w2, counts));
     total.failed_reads += counts.failed_reads;
     total.failed_writes += counts.failed_writes;
     if (r && disk.outstanding != 0) {
@@ -1109,14 +1098,12 @@ Task<Result<void>> walk_while_unregistering(ThreadDriver &driver, ThreadRef w1, 
 }
 
 Result<void> run_walk(ThreadDriver &driver) {
-    auto app = driver.add_thread("app");
-    auto w1 = driver.add_thread("w1");
-    auto w2 = driver.add_thread("w2");
-    if (!app || !w1 || !w2) {
-        return fail(ErrorKind::OutOfMemory, "threads");
+    auto t = add_threads(driver);
+    if (!t) {
+        return fail(t.error());
     }
     auto tally = std::make_shared<Tally>();
-    auto r = driver.run(*app, walk_while_unregistering(driver, *w1, *w2, tally));
+    auto r = driver.run(t->app, walk_while_unregistering(driver, t->w1, t->w2, tally));
     if (!r) {
         return r;
     }
