@@ -10,12 +10,16 @@
 // outside it. Checked: each call returns 0 when the request lies within the bdev
 // (in whole blocks, for the byte calls) and -EINVAL otherwise, never anything else;
 // every accepted I/O completes exactly once, successfully, and the bdev's
-// statistics count it (operations and bytes). Nothing persists between inputs but
-// the bdevs' contents and statistics.
+// statistics count it (operations and bytes); and a malloc bdev's data: a shadow of
+// its bytes, learnt from the writes, must match every byte a read gives where no
+// I/O of the same input could change it (overlapping I/O in flight together have no
+// order; a vectored request's bytes beyond its iovecs are left unknown). Nothing
+// persists between inputs but the bdevs' contents, their shadows and statistics.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -54,7 +58,87 @@ struct Target {
     spdk_io_channel *ch = nullptr;
     uint64_t blocks = 0;
     uint32_t block_size = 0;
+    // What the bdev holds, as far as the writes so far tell (malloc bdevs only:
+    // a null bdev keeps nothing).
+    bool keeps_data = false;
+    std::vector<uint8_t> shadow;
+    std::vector<bool> known;
 };
+
+// An accepted I/O, for the data check once all have completed.
+struct Accepted {
+    size_t target;
+    bool is_read;
+    uint64_t offset;  // bytes
+    uint64_t length;  // bytes
+    std::vector<iovec> iovs;
+};
+
+// The bytes [offset, offset + length) that two I/O both touch.
+bool overlap(const Accepted &a, const Accepted &b) {
+    return a.target == b.target && a.offset < b.offset + b.length && b.offset < a.offset + a.length;
+}
+
+// Calls fn(position in the bdev, byte of the buffers) for the request's bytes the
+// iovecs hold, in order.
+template <typename Fn>
+void for_each_byte(const Accepted &io, Fn &&fn) {
+    uint64_t pos = io.offset;
+    const uint64_t end = io.offset + io.length;
+    for (const iovec &v : io.iovs) {
+        auto *p = static_cast<uint8_t *>(v.iov_base);
+        for (size_t i = 0; i < v.iov_len && pos < end; ++i, ++pos) {
+            fn(pos, p[i]);
+        }
+    }
+}
+
+// Reads are checked against the shadow as it was before this input; then the
+// writes are learnt: a byte another I/O of this input also touched, or that the
+// iovecs did not cover, becomes unknown.
+void check_and_learn(std::vector<Accepted> &ios, std::array<Target, 3> &targets) {
+    for (const Accepted &r : ios) {
+        Target &t = targets[r.target];
+        if (!r.is_read || !t.keeps_data) {
+            continue;
+        }
+        std::vector<bool> touched(r.length, false);
+        for (const Accepted &w : ios) {
+            if (!w.is_read && overlap(r, w)) {
+                const uint64_t from = std::max(r.offset, w.offset);
+                const uint64_t to = std::min(r.offset + r.length, w.offset + w.length);
+                for (uint64_t pos = from; pos < to; ++pos) {
+                    touched[pos - r.offset] = true;
+                }
+            }
+        }
+        for_each_byte(r, [&](uint64_t pos, uint8_t byte) {
+            if (!touched[pos - r.offset] && t.known[pos] && t.shadow[pos] != byte) {
+                fail("a read gave other bytes than the bdev was last written with");
+            }
+        });
+    }
+    for (size_t k = 0; k < ios.size(); ++k) {
+        const Accepted &w = ios[k];
+        Target &t = targets[w.target];
+        if (w.is_read || !t.keeps_data) {
+            continue;
+        }
+        for (uint64_t pos = w.offset; pos < w.offset + w.length; ++pos) {
+            t.known[pos] = false;
+        }
+        bool alone = true;
+        for (size_t j = 0; j < ios.size(); ++j) {
+            alone = alone && (j == k || ios[j].is_read || !overlap(w, ios[j]));
+        }
+        if (alone) {
+            for_each_byte(w, [&](uint64_t pos, uint8_t byte) {
+                t.shadow[pos] = byte;
+                t.known[pos] = true;
+            });
+        }
+    }
+}
 
 bool verbose() {
     static const bool v = std::getenv("SPDKCPP_FUZZ_VERBOSE") != nullptr;
@@ -121,6 +205,14 @@ Setup &setup() {
             }
             t.blocks = spdk_bdev_get_num_blocks(t.bdev);
             t.block_size = spdk_bdev_get_block_size(t.bdev);
+            t.keeps_data = std::string(spdk_bdev_get_module_name(t.bdev)) == "malloc";
+            if (t.keeps_data) {
+                t.shadow.assign(t.blocks * t.block_size, 0);
+                t.known.assign(t.blocks * t.block_size, false);
+            }
+        }
+        if (!r.targets[0].keeps_data || !r.targets[1].keeps_data) {
+            fail("the malloc bdevs' module is not named malloc");
         }
         // SPDKCPP_FUZZ_VERBOSE=1: the runtime's errors and each I/O, to study an input.
         spdk_log_set_print_level(verbose() ? SPDK_LOG_ERROR : SPDK_LOG_DISABLED);
@@ -152,6 +244,13 @@ uint64_t pick(FuzzedDataProvider &in, uint64_t limit) {
             return UINT64_MAX - in.ConsumeIntegralInRange<uint64_t>(0, limit + 2);
         default:
             return in.ConsumeIntegral<uint64_t>();
+    }
+}
+
+// Write data that tells bytes apart: `seed` then a stride through the byte values.
+void fill(uint8_t *p, size_t len, uint8_t seed) {
+    for (size_t i = 0; i < len; ++i) {
+        p[i] = static_cast<uint8_t>(seed + i * 131);
     }
 }
 
@@ -206,6 +305,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     // Buffers live until every I/O has completed.
     std::vector<std::unique_ptr<uint8_t[]>> buffers;
     std::vector<std::unique_ptr<iovec[]>> iov_arrays;
+    std::vector<Accepted> ios;
 
     for (int n = 0; n < 8 && in.remaining_bytes() > 0; ++n) {
         const size_t which = in.ConsumeIntegralInRange<size_t>(0, s.targets.size() - 1);
@@ -221,6 +321,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         // The request, in the unit of the call.
         uint64_t offset = 0;
         uint64_t length = 0;
+        std::vector<iovec> iovs;
         if (in_bytes) {
             // Whole blocks most of the time, any byte count the rest.
             if (in.ConsumeBool()) {
@@ -255,6 +356,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             const size_t len = request_bytes == 0 ? 1 : static_cast<size_t>(request_bytes);
             buffers.push_back(std::make_unique<uint8_t[]>(len));
             void *buf = buffers.back().get();
+            fill(buffers.back().get(), len, in.ConsumeIntegral<uint8_t>());
+            iovs = {{buf, static_cast<size_t>(request_bytes)}};
             switch (op) {
                 case Op::Read:
                     rc = spdk_bdev_read(t.desc, t.ch, buf, offset, length, io_done, &completions);
@@ -279,9 +382,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             const int iovcnt = in.ConsumeIntegralInRange<int>(1, 8);
             iov_arrays.push_back(std::make_unique<iovec[]>(iovcnt));
             iovec *iov = iov_arrays.back().get();
+            iovs.clear();
             for (int i = 0; i < iovcnt; ++i) {
                 const auto len = in.ConsumeIntegralInRange<size_t>(0, bdev_bytes);
                 buffers.push_back(std::make_unique<uint8_t[]>(len == 0 ? 1 : len));
+                fill(buffers.back().get(), len, in.ConsumeIntegral<uint8_t>());
                 iov[i] = {buffers.back().get(), len};
             }
             switch (op) {
@@ -302,6 +407,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                                  &completions);
                     break;
             }
+            iovs.assign(iov, iov + iovcnt);
         }
         if (verbose() || rc != (valid ? 0 : -EINVAL)) {
             std::fprintf(stderr, "bdev %s op %d offset %lu length %lu: rc %d\n",
@@ -313,6 +419,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             fail(valid ? "a valid request refused" : "an invalid request not refused (-EINVAL)");
         }
         if (rc == 0) {
+            ios.push_back(
+                {which, is_read, offset_blocks * t.block_size, request_bytes, std::move(iovs)});
             ++accepted;
             (is_read ? reads : writes)[which] += 1;
             (is_read ? bytes_read : bytes_written)[which] += request_bytes;
@@ -328,6 +436,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (completions.failed != 0) {
         fail("a valid I/O failed");
     }
+    check_and_learn(ios, s.targets);
     for (size_t i = 0; i < s.targets.size(); ++i) {
         spdk_bdev_io_stat after{};
         spdk_bdev_get_io_stat(s.targets[i].bdev, s.targets[i].ch, &after,
