@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,7 +63,7 @@ struct Target {
     // a null bdev keeps nothing).
     bool keeps_data = false;
     std::vector<uint8_t> shadow;
-    std::vector<bool> known;
+    std::vector<uint8_t> known;  // 1 where shadow holds the bdev's byte
 };
 
 // An accepted I/O, for the data check once all have completed.
@@ -74,47 +75,69 @@ struct Accepted {
     std::vector<iovec> iovs;
 };
 
-// The bytes [offset, offset + length) that two I/O both touch.
+// Whether two I/O of one target touch a common byte.
 bool overlap(const Accepted &a, const Accepted &b) {
     return a.target == b.target && a.offset < b.offset + b.length && b.offset < a.offset + a.length;
 }
 
-// Calls fn(position in the bdev, byte of the buffers) for the request's bytes the
-// iovecs hold, in order.
+// Calls fn(position in the bdev, bytes, length) for each piece of the request that
+// the iovecs hold, in order.
 template <typename Fn>
-void for_each_byte(const Accepted &io, Fn &&fn) {
+void for_each_piece(const Accepted &io, Fn &&fn) {
     uint64_t pos = io.offset;
     const uint64_t end = io.offset + io.length;
     for (const iovec &v : io.iovs) {
-        auto *p = static_cast<uint8_t *>(v.iov_base);
-        for (size_t i = 0; i < v.iov_len && pos < end; ++i, ++pos) {
-            fn(pos, p[i]);
+        if (pos >= end) {
+            break;
+        }
+        const uint64_t len = std::min<uint64_t>(v.iov_len, end - pos);
+        fn(pos, static_cast<const uint8_t *>(v.iov_base), len);
+        pos += len;
+    }
+}
+
+// Checks bytes [pos, pos + len) a read gave against what the shadow knows.
+void compare(const Target &t, uint64_t pos, const uint8_t *data, uint64_t len) {
+    if (std::memcmp(t.shadow.data() + pos, data, len) == 0) {
+        return;
+    }
+    for (uint64_t i = 0; i < len; ++i) {  // unknown bytes may differ
+        if (t.known[pos + i] != 0 && t.shadow[pos + i] != data[i]) {
+            fail("a read gave other bytes than the bdev was last written with");
         }
     }
 }
 
-// Reads are checked against the shadow as it was before this input; then the
-// writes are learnt: a byte another I/O of this input also touched, or that the
-// iovecs did not cover, becomes unknown.
-void check_and_learn(std::vector<Accepted> &ios, std::array<Target, 3> &targets) {
+// Reads are checked against the shadow as it was before this input, but for the
+// bytes a write of this input also touches; then the writes are learnt: a byte two
+// writes of this input touch, or that a vectored write's iovecs did not cover,
+// becomes unknown.
+void check_and_learn(const std::vector<Accepted> &ios, std::array<Target, 3> &targets) {
     for (const Accepted &r : ios) {
-        Target &t = targets[r.target];
+        const Target &t = targets[r.target];
         if (!r.is_read || !t.keeps_data) {
             continue;
         }
-        std::vector<bool> touched(r.length, false);
-        for (const Accepted &w : ios) {
-            if (!w.is_read && overlap(r, w)) {
-                const uint64_t from = std::max(r.offset, w.offset);
-                const uint64_t to = std::min(r.offset + r.length, w.offset + w.length);
-                for (uint64_t pos = from; pos < to; ++pos) {
-                    touched[pos - r.offset] = true;
+        for_each_piece(r, [&](uint64_t pos, const uint8_t *data, uint64_t len) {
+            // The piece, less the ranges of this input's writes.
+            for (uint64_t cur = pos; cur < pos + len;) {
+                uint64_t next = pos + len;
+                bool written = false;
+                for (const Accepted &w : ios) {
+                    if (w.is_read || w.target != r.target) {
+                        continue;
+                    }
+                    if (w.offset <= cur && cur < w.offset + w.length) {
+                        written = true;
+                        next = std::min(next, w.offset + w.length);
+                    } else if (w.offset > cur) {
+                        next = std::min(next, w.offset);
+                    }
                 }
-            }
-        }
-        for_each_byte(r, [&](uint64_t pos, uint8_t byte) {
-            if (!touched[pos - r.offset] && t.known[pos] && t.shadow[pos] != byte) {
-                fail("a read gave other bytes than the bdev was last written with");
+                if (!written) {
+                    compare(t, cur, data + (cur - pos), next - cur);
+                }
+                cur = next;
             }
         });
     }
@@ -124,17 +147,15 @@ void check_and_learn(std::vector<Accepted> &ios, std::array<Target, 3> &targets)
         if (w.is_read || !t.keeps_data) {
             continue;
         }
-        for (uint64_t pos = w.offset; pos < w.offset + w.length; ++pos) {
-            t.known[pos] = false;
-        }
+        std::fill_n(t.known.begin() + static_cast<std::ptrdiff_t>(w.offset), w.length, 0);
         bool alone = true;
         for (size_t j = 0; j < ios.size(); ++j) {
             alone = alone && (j == k || ios[j].is_read || !overlap(w, ios[j]));
         }
         if (alone) {
-            for_each_byte(w, [&](uint64_t pos, uint8_t byte) {
-                t.shadow[pos] = byte;
-                t.known[pos] = true;
+            for_each_piece(w, [&](uint64_t pos, const uint8_t *data, uint64_t len) {
+                std::memcpy(t.shadow.data() + pos, data, len);
+                std::fill_n(t.known.begin() + static_cast<std::ptrdiff_t>(pos), len, 1);
             });
         }
     }
@@ -208,7 +229,7 @@ Setup &setup() {
             t.keeps_data = std::string(spdk_bdev_get_module_name(t.bdev)) == "malloc";
             if (t.keeps_data) {
                 t.shadow.assign(t.blocks * t.block_size, 0);
-                t.known.assign(t.blocks * t.block_size, false);
+                t.known.assign(t.blocks * t.block_size, 0);
             }
         }
         if (!r.targets[0].keeps_data || !r.targets[1].keeps_data) {
@@ -247,11 +268,23 @@ uint64_t pick(FuzzedDataProvider &in, uint64_t limit) {
     }
 }
 
-// Write data that tells bytes apart: `seed` then a stride through the byte values.
-void fill(uint8_t *p, size_t len, uint8_t seed) {
-    for (size_t i = 0; i < len; ++i) {
-        p[i] = static_cast<uint8_t>(seed + i * 131);
-    }
+// Write data that tells bytes apart: a copy from a table of 256 KiB of
+// pseudo-random bytes, from a place the input picks (no buffer is larger than the
+// largest bdev, 128 KiB, so a shifted copy would not match).
+void fill(uint8_t *p, size_t len, uint16_t start) {
+    static constexpr size_t kTable = 256 * 1024;
+    static const std::vector<uint8_t> table = [] {
+        std::vector<uint8_t> t(kTable);
+        uint32_t x = 2463534242U;
+        for (uint8_t &b : t) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            b = static_cast<uint8_t>(x);
+        }
+        return t;
+    }();
+    std::memcpy(p, table.data() + start, std::min(len, kTable - start));
 }
 
 enum class Op { Read, Write, ReadBlocks, WriteBlocks, Readv, Writev, ReadvBlocks, WritevBlocks };
@@ -356,7 +389,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             const size_t len = request_bytes == 0 ? 1 : static_cast<size_t>(request_bytes);
             buffers.push_back(std::make_unique<uint8_t[]>(len));
             void *buf = buffers.back().get();
-            fill(buffers.back().get(), len, in.ConsumeIntegral<uint8_t>());
+            fill(buffers.back().get(), len, in.ConsumeIntegral<uint16_t>());
             iovs = {{buf, static_cast<size_t>(request_bytes)}};
             switch (op) {
                 case Op::Read:
@@ -386,7 +419,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (int i = 0; i < iovcnt; ++i) {
                 const auto len = in.ConsumeIntegralInRange<size_t>(0, bdev_bytes);
                 buffers.push_back(std::make_unique<uint8_t[]>(len == 0 ? 1 : len));
-                fill(buffers.back().get(), len, in.ConsumeIntegral<uint8_t>());
+                fill(buffers.back().get(), len, in.ConsumeIntegral<uint16_t>());
                 iov[i] = {buffers.back().get(), len};
             }
             switch (op) {
