@@ -45,15 +45,20 @@ inline Error send_error(int rc, spdk_thread *target) {
     return Error::from_errno(rc, "spdk_thread_send_msg");
 }
 
+// Whether a failed send found the target's queue full (not the thread gone).
+inline bool queue_was_full(int rc, spdk_thread *target) noexcept {
+    return rc == -ENOMEM || (rc == -EIO && target != nullptr && !spdk_thread_is_exited(target));
+}
+
 // Sends fn(arg) to `target` for work that must not be lost (a release, a
-// resumption): when the target's queue is full (-ENOMEM), a poller on the caller's
+// resumption): when the target's queue is full (queue_was_full), a poller on the caller's
 // thread sends it again at each poll until it goes through, so the work comes late
 // rather than never. 0 once sent or retrying; -EIO when the target has exited;
-// -ENOMEM when the queue is full and no retry can be set up (outside an
+// the send's error when the queue is full and no retry can be set up (outside an
 // spdk_thread, or no memory for the poller). Allocates only on a full queue.
 inline int send_or_retry(spdk_thread *target, spdk_msg_fn fn, void *arg) noexcept {
     const int rc = spdk_thread_send_msg(target, fn, arg);
-    if (rc != -ENOMEM || spdk_get_thread() == nullptr) {
+    if (rc == 0 || !queue_was_full(rc, target) || spdk_get_thread() == nullptr) {
         return rc;
     }
     struct Retry {
@@ -70,7 +75,7 @@ inline int send_or_retry(spdk_thread *target, spdk_msg_fn fn, void *arg) noexcep
         [](void *ctx) -> int {
             auto *r = static_cast<Retry *>(ctx);
             const int sent = spdk_thread_send_msg(r->target, r->fn, r->arg);
-            if (sent == -ENOMEM) {
+            if (sent != 0 && queue_was_full(sent, r->target)) {
                 return SPDK_POLLER_IDLE;  // still full: the next poll tries again
             }
             if (sent != 0) {

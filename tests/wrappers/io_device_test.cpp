@@ -15,6 +15,7 @@ namespace {
 struct Counters {
     int constructed = 0;
     int destroyed = 0;
+    int destroyed_elsewhere = 0;  // off the thread the context was made on
 };
 
 struct ChannelCtx {
@@ -23,7 +24,10 @@ struct ChannelCtx {
     }
     ChannelCtx(const ChannelCtx &) = delete;
     ChannelCtx &operator=(const ChannelCtx &) = delete;
-    ~ChannelCtx() { ++counters->destroyed; }
+    ~ChannelCtx() {
+        ++counters->destroyed;
+        counters->destroyed_elsewhere += ThreadRef::current() == thread ? 0 : 1;
+    }
     Counters *counters;
     ThreadRef thread;
     std::vector<int> items;  // a member that owns heap memory
@@ -80,6 +84,32 @@ TEST_F(IoDeviceTest, ChannelDroppedOnAnotherThreadIsPutOnItsOwn) {
     EXPECT_EQ(counters_.destroyed, 1);  // put on the worker thread, then destroyed there
     driver_->on(app_, [&] { dev->unregister(); });
     driver_->run_until_idle();
+}
+
+// Dropped elsewhere while its thread's message queue is full (a bounded ring here,
+// SPDK's message pool on SPDK), the channel's put is sent again until it goes
+// through: late, never lost, and still on its own thread.
+TEST_F(IoDeviceTest, ADropWhileItsThreadsQueueIsFullIsPutOnceThereIsRoom) {
+    auto dev = driver_->on(app_, [&] { return IoDevice<ChannelCtx>::create("dev", &counters_); });
+    ASSERT_TRUE(dev);
+    auto ch = driver_->on(worker_, [&] { return dev->channel(); });
+    ASSERT_TRUE(ch);
+    uint32_t filler = 0;
+    Result<void> r;
+    driver_->on(app_, [&] {
+        while (filler < (1U << 20) && (r = worker_.send([] {}))) {
+            ++filler;
+        }
+        ASSERT_FALSE(r) << "the worker's queue never filled";
+        ch = fail(ErrorKind::Closed);  // drops it on app: its put finds the queue full
+    });
+    EXPECT_EQ(counters_.destroyed, 0);
+    driver_->run_until_idle();
+    EXPECT_EQ(counters_.destroyed, 1);  // put once the worker drained its queue
+    EXPECT_EQ(counters_.destroyed_elsewhere, 0);
+    driver_->on(app_, [&] { dev->unregister(); });
+    driver_->run_until_idle();
+    EXPECT_EQ(counters_.constructed, 1);
 }
 
 TEST_F(IoDeviceTest, ForEachChannelVisitsEveryThreadOnItsThread) {
